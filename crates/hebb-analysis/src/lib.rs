@@ -1,0 +1,1 @@
+//! Statistics on recorded spikes: rates, spike-count covariances and correlations in O(N) memory.

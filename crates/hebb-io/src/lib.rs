@@ -1,0 +1,1 @@
+//! Run directories, manifests, JSON summaries, NPY and CSV writers.

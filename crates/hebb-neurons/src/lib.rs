@@ -1,0 +1,1 @@
+//! Neuron models over populations in struct-of-arrays form: EIF and LIF.

@@ -1,0 +1,1 @@
+//! Figures (PNG and SVG) with plotters and an embedded font.

@@ -1,0 +1,1 @@
+//! The spiking engine: network build, one documented step, recorders, checkpoints.

@@ -1,0 +1,1 @@
+//! External drive: Poisson and correlated mother-process layers, windows, independent drive.

@@ -1,0 +1,1 @@
+//! Theory beside the simulations: balanced mean-field rates and covariances.
