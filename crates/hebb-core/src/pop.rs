@@ -30,7 +30,7 @@ pub struct Population {
 
 /// Populations laid out one after another: population `p` owns the global
 /// indices `offsets[p] .. offsets[p + 1]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopLayout {
     pops: Vec<Population>,
     offsets: Vec<usize>,

@@ -1,1 +1,36 @@
-//! Theory beside the simulations: balanced mean-field rates and covariances.
+//! # hebb-theory
+//!
+//! Theory beside the simulations. This crate currently holds the balanced
+//! mean-field theory of Akil, Rosenbaum & Josić, "Balanced networks under
+//! spike-timing dependent plasticity", PLoS Comput Biol 17(5): e1008958
+//! (2021) (preprint: "Synaptic plasticity in correlated balanced networks",
+//! arXiv 2004.12453), written for any number of recurrent populations and any
+//! number of external layers:
+//!
+//! * the leading-order balanced rates r = −W⁻¹ W_x r_x
+//!   ([`balanced::balanced_rates`], spec `akil.md` §3.1);
+//! * the "input cancellation" spike-count covariances
+//!   C̄ = T_win W⁻¹ W_x C_x W_xᵀ W⁻ᵀ and the population correlations
+//!   ([`balanced::leading_order_covariance`], spec §3.2).
+//!
+//! ```
+//! use hebb_theory::balanced::{balanced_rates, leading_order_covariance, TwoPop};
+//!
+//! let net = TwoPop::default().network(); // the paper's default E/I network, N = 5000
+//! let r = balanced_rates(&net).unwrap();
+//! assert!(r.positive);
+//! assert!((r.rates_hz()[0] - 5.824).abs() < 1e-3);
+//!
+//! let cov = leading_order_covariance(&net, 250.0).unwrap();
+//! assert!((cov.cov[0][0] - 8.48e-4).abs() < 1e-6); // c = 0, N = 5000
+//! ```
+
+pub mod balanced;
+mod keyed;
+
+pub use balanced::{
+    BalancedRates, CovarianceTheory, ExternalMf, Link, MeanFieldMatrices, MeanFieldNetwork, PopMf,
+    TheoryError, TwoPop, balanced_rates, balanced_rates_corrected, leading_order_covariance,
+    pair_names,
+};
+pub use keyed::Keyed;

@@ -1,0 +1,463 @@
+//! The simulation config: what a TOML file says, checked before anything runs.
+//!
+//! Every struct denies unknown fields, so a misspelt key is an error that
+//! names it and lists the allowed ones. [`SimConfig::validate`] checks ranges
+//! and cross-references and returns a [`ParamError`] naming the dotted key.
+
+use hebb_core::{Kind, ParamError, check_in_range, check_positive, time::steps_in};
+use hebb_neurons::{Eif, NeuronKind};
+use serde::{Deserialize, Serialize};
+
+/// A whole simulation: run control, network, neuron model, synapses,
+/// external layers, optional independent drive, and what to record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// Run control: duration, dt, seed, threads, spike cap.
+    pub run: RunConfig,
+    /// Populations and recurrent connectivity.
+    pub network: NetworkConfig,
+    /// The neuron model shared by all recurrent populations.
+    pub neuron: NeuronKind,
+    /// Synaptic time constants.
+    pub synapses: SynapseConfig,
+    /// External layers of shared Poisson units (may be empty).
+    #[serde(default)]
+    pub external: Vec<ExternalConfig>,
+    /// Independent per-neuron Poisson drive (the benchmark network).
+    #[serde(default)]
+    pub drive: Option<DriveConfig>,
+    /// What to record.
+    #[serde(default)]
+    pub record: RecordConfig,
+}
+
+/// Run control.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Simulated time (ms); a whole number of steps.
+    pub duration_ms: f64,
+    /// Euler step (ms).
+    pub dt_ms: f64,
+    /// Seed of every random stream of the run.
+    pub seed: u64,
+    /// Worker threads for the neuron update; results do not depend on it.
+    #[serde(default = "one")]
+    pub threads: usize,
+    /// Stop with an error when the average rate of the run so far would
+    /// exceed this (Hz): the cap is `spike_cap_hz · N · T`, as in the
+    /// authors' code (50 Hz).
+    #[serde(default = "fifty")]
+    pub spike_cap_hz: f64,
+}
+
+fn one() -> usize {
+    1
+}
+fn fifty() -> f64 {
+    50.0
+}
+
+/// Recurrent populations and their connections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Total number of recurrent neurons N; weights are J = j/√N.
+    pub n: usize,
+    /// The populations, in index order.
+    pub populations: Vec<PopulationConfig>,
+    /// Connections `post <- pre`; pairs not listed are unconnected.
+    #[serde(default)]
+    pub connections: Vec<ConnectionConfig>,
+}
+
+/// One recurrent population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationConfig {
+    /// Name (`"E"`, `"I"`, `"E1"`, ...).
+    pub name: String,
+    /// Excitatory or inhibitory.
+    pub kind: Kind,
+    /// Size as a fraction of `network.n` (rounded); the fractions of all
+    /// populations must give sizes adding up to n.
+    pub fraction: f64,
+}
+
+/// A Bernoulli connection from population `pre` onto population `post`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// Postsynaptic population.
+    pub post: String,
+    /// Presynaptic population.
+    pub pre: String,
+    /// Connection probability of each ordered pair.
+    pub p: f64,
+    /// Unscaled weight j; every synapse starts at J = j/√N (mV, C_m = 1).
+    /// Must be ≥ 0 from excitatory and ≤ 0 from inhibitory populations.
+    pub j: f64,
+    /// Allow k → k when pre = post (the Akil model does).
+    #[serde(default = "yes")]
+    pub autapses: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Synaptic time constants: an excitatory spike jumps I^e by J/τ_e, an
+/// inhibitory one I^i by J/τ_i, an external one I^x by J/τ_x (unit-area
+/// exponential kernels, specs/akil.md §1.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynapseConfig {
+    /// τ_e (ms).
+    pub tau_e_ms: f64,
+    /// τ_i (ms).
+    pub tau_i_ms: f64,
+    /// τ_x (ms).
+    pub tau_x_ms: f64,
+}
+
+/// A layer of shared external Poisson units and its projections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalConfig {
+    /// Name (`"X"`).
+    pub name: String,
+    /// Size as a fraction of `network.n` (rounded, at least 1).
+    pub fraction: f64,
+    /// Rate of each unit (Hz).
+    pub rate_hz: f64,
+    /// Pairwise correlation c ∈ [0, 1] (mother-process thinning).
+    #[serde(default)]
+    pub c: f64,
+    /// Jitter of correlated spikes (ms).
+    #[serde(default = "five")]
+    pub jitter_ms: f64,
+    /// Active only for t ∈ [start, end) ms, if given.
+    #[serde(default)]
+    pub window_ms: Option<[f64; 2]>,
+    /// Projections onto recurrent populations.
+    pub targets: Vec<TargetConfig>,
+}
+
+fn five() -> f64 {
+    5.0
+}
+
+/// A Bernoulli projection from an external layer onto a population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// Postsynaptic population.
+    pub post: String,
+    /// Connection probability.
+    pub p: f64,
+    /// Unscaled weight j (J = j/√N), ≥ 0.
+    pub j: f64,
+}
+
+/// Independent Poisson drive to every recurrent neuron, onto I^e.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriveConfig {
+    /// Independent sources per neuron.
+    pub sources: f64,
+    /// Rate of each source (Hz).
+    pub rate_hz: f64,
+    /// Unscaled weight j of each source (J = j/√N), added to I^e as J/τ_e.
+    pub j: f64,
+}
+
+/// Which diagonal convention the mean same-population covariance uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagonalConfig {
+    /// Pairs of distinct neurons only (the authors' package).
+    #[default]
+    Exclude,
+    /// All N_a² entries, variances included (the authors' MATLAB).
+    Include,
+}
+
+/// What a run records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordConfig {
+    /// Write every spike (time, neuron) as NPY.
+    pub spikes: bool,
+    /// Bin width of the population rates over time (ms).
+    pub rate_bin_ms: f64,
+    /// Sampling interval of mean currents and voltages (ms).
+    pub interval_ms: f64,
+    /// Neurons whose membrane potential is recorded.
+    pub voltage_neurons: Vec<usize>,
+    /// Fraction of the run discarded before rates and covariances.
+    pub burn_in_fraction: f64,
+    /// Spike-count window of the covariances (ms).
+    pub cov_window_ms: f64,
+    /// Neurons per population whose counts are kept for per-pair statistics.
+    pub cov_sample_per_pop: usize,
+    /// Diagonal convention of mean same-population covariances.
+    pub cov_diagonal: DiagonalConfig,
+    /// Neurons per population shown in the raster figure.
+    pub raster_per_pop: usize,
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        Self {
+            spikes: true,
+            rate_bin_ms: 100.0,
+            interval_ms: 1.0,
+            voltage_neurons: vec![0, 1],
+            burn_in_fraction: 0.5,
+            cov_window_ms: 250.0,
+            cov_sample_per_pop: 200,
+            cov_diagonal: DiagonalConfig::Exclude,
+            raster_per_pop: 100,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The authors' demo network (specs/akil.md §5.1, §1): N = 5000, 80 % E,
+    /// 20 % I, one external layer of 0.2 N units at 10 Hz with c = 0.1,
+    /// p = 0.1 everywhere, j = (25, −150, 112.5, −250, 180, 135), EIF neurons,
+    /// τ = (8, 4, 10) ms, dt = 0.1 ms, seed 31415, 10 s.
+    pub fn akil_default() -> Self {
+        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig { post: post.into(), pre: pre.into(), p: 0.1, j, autapses: true };
+        SimConfig {
+            run: RunConfig { duration_ms: 10_000.0, dt_ms: 0.1, seed: 31415, threads: 1, spike_cap_hz: 50.0 },
+            network: NetworkConfig {
+                n: 5000,
+                populations: vec![
+                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
+                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
+                ],
+                connections: vec![conn("E", "E", 25.0), conn("E", "I", -150.0), conn("I", "E", 112.5), conn("I", "I", -250.0)],
+            },
+            neuron: NeuronKind::Eif(Eif::akil()),
+            synapses: SynapseConfig { tau_e_ms: 8.0, tau_i_ms: 4.0, tau_x_ms: 10.0 },
+            external: vec![ExternalConfig {
+                name: "X".into(),
+                fraction: 0.2,
+                rate_hz: 10.0,
+                c: 0.1,
+                jitter_ms: 5.0,
+                window_ms: None,
+                targets: vec![
+                    TargetConfig { post: "E".into(), p: 0.1, j: 180.0 },
+                    TargetConfig { post: "I".into(), p: 0.1, j: 135.0 },
+                ],
+            }],
+            drive: None,
+            record: RecordConfig { voltage_neurons: vec![0, 1, 4000, 4001], ..RecordConfig::default() },
+        }
+    }
+
+    /// The benchmark network of specs/performance.md §2: current-based LIF,
+    /// N = 5000 (4000 E, 1000 I), p = 0.1 without autapses in E→E and I→I,
+    /// J_E = 14/√N (j = 14), g = 8, τ_E = 5 ms, τ_I = 10 ms, and 400
+    /// independent Poisson sources at 15 Hz per neuron onto I^e.
+    pub fn benchmark() -> Self {
+        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig { post: post.into(), pre: pre.into(), p: 0.1, j, autapses: post != pre };
+        SimConfig {
+            run: RunConfig { duration_ms: 5_000.0, dt_ms: 0.1, seed: 1, threads: 1, spike_cap_hz: 50.0 },
+            network: NetworkConfig {
+                n: 5000,
+                populations: vec![
+                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
+                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
+                ],
+                connections: vec![conn("E", "E", 14.0), conn("E", "I", -112.0), conn("I", "E", 14.0), conn("I", "I", -112.0)],
+            },
+            neuron: NeuronKind::Lif(hebb_neurons::Lif::benchmark()),
+            synapses: SynapseConfig { tau_e_ms: 5.0, tau_i_ms: 10.0, tau_x_ms: 5.0 },
+            external: vec![],
+            drive: Some(DriveConfig { sources: 400.0, rate_hz: 15.0, j: 14.0 }),
+            record: RecordConfig { voltage_neurons: vec![0, 4000], ..RecordConfig::default() },
+        }
+    }
+
+    /// Population sizes implied by the fractions.
+    pub fn population_sizes(&self) -> Vec<usize> {
+        self.network.populations.iter().map(|p| (p.fraction * self.network.n as f64).round() as usize).collect()
+    }
+
+    /// Size of external layer `i`.
+    pub fn external_size(&self, i: usize) -> usize {
+        ((self.external[i].fraction * self.network.n as f64).round() as usize).max(1)
+    }
+
+    /// Check every value and cross-reference; the error names the dotted key.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let r = &self.run;
+        check_positive("run.dt_ms", r.dt_ms)?;
+        if r.dt_ms > 10.0 {
+            return Err(ParamError::new("run.dt_ms", r.dt_ms, "a step in (0, 10] ms"));
+        }
+        check_positive("run.duration_ms", r.duration_ms)?;
+        let n_steps = steps_in("run.duration_ms", r.duration_ms, r.dt_ms)?;
+        if n_steps > u32::MAX as u64 {
+            return Err(ParamError::new("run.duration_ms", r.duration_ms, "at most 2^32 - 1 steps"));
+        }
+        if r.threads == 0 || r.threads > 256 {
+            return Err(ParamError::new("run.threads", r.threads, "an integer in [1, 256]"));
+        }
+        check_positive("run.spike_cap_hz", r.spike_cap_hz)?;
+        let n = self.network.n;
+        if n == 0 || n > 50_000_000 {
+            return Err(ParamError::new("network.n", n, "an integer in [1, 5e7]"));
+        }
+        if self.network.populations.is_empty() {
+            return Err(ParamError::new("network.populations", "[]", "at least one population"));
+        }
+        for (i, p) in self.network.populations.iter().enumerate() {
+            check_in_range(&format!("network.populations[{i}].fraction"), p.fraction, 0.0, 1.0)?;
+            if (p.fraction * n as f64).round() < 1.0 {
+                return Err(ParamError::new(format!("network.populations[{i}].fraction"), p.fraction, format!("a fraction giving at least one neuron of n = {n}")));
+            }
+        }
+        let total: usize = self.population_sizes().iter().sum();
+        if total != n {
+            return Err(ParamError::new("network.populations", format!("sizes adding up to {total}"), format!("fractions whose rounded sizes add up to network.n = {n}")));
+        }
+        let names: Vec<&str> = self.network.populations.iter().map(|p| p.name.as_str()).collect();
+        let allowed = names.join(", ");
+        let lookup = |field: String, name: &str| -> Result<usize, ParamError> {
+            names.iter().position(|&x| x == name).ok_or_else(|| ParamError::new(field, format!("\"{name}\""), format!("one of the population names: {allowed}")))
+        };
+        for (i, p) in self.network.populations.iter().enumerate() {
+            if p.name.is_empty() || names[..i].contains(&p.name.as_str()) {
+                return Err(ParamError::new(format!("network.populations[{i}].name"), format!("\"{}\"", p.name), "a unique, non-empty name"));
+            }
+        }
+        let mut seen = Vec::new();
+        for (i, c) in self.network.connections.iter().enumerate() {
+            let f = |k: &str| format!("network.connections[{i}].{k}");
+            let post = lookup(f("post"), &c.post)?;
+            let pre = lookup(f("pre"), &c.pre)?;
+            if seen.contains(&(post, pre)) {
+                return Err(ParamError::new(f("pre"), format!("{} <- {}", c.post, c.pre), "each (post, pre) pair at most once"));
+            }
+            seen.push((post, pre));
+            check_in_range(&f("p"), c.p, 0.0, 1.0)?;
+            match self.network.populations[pre].kind {
+                Kind::Excitatory if !(c.j.is_finite() && c.j >= 0.0) => return Err(ParamError::new(f("j"), c.j, format!("a finite j >= 0 (population {} is excitatory)", c.pre))),
+                Kind::Inhibitory if !(c.j.is_finite() && c.j <= 0.0) => return Err(ParamError::new(f("j"), c.j, format!("a finite j <= 0 (population {} is inhibitory)", c.pre))),
+                _ => {}
+            }
+        }
+        self.neuron.model().validate()?;
+        check_positive("synapses.tau_e_ms", self.synapses.tau_e_ms)?;
+        check_positive("synapses.tau_i_ms", self.synapses.tau_i_ms)?;
+        check_positive("synapses.tau_x_ms", self.synapses.tau_x_ms)?;
+        for (name, tau) in [("tau_e_ms", self.synapses.tau_e_ms), ("tau_i_ms", self.synapses.tau_i_ms), ("tau_x_ms", self.synapses.tau_x_ms)] {
+            if tau < r.dt_ms {
+                return Err(ParamError::new(format!("synapses.{name}"), tau, format!("a time constant >= dt = {} ms (Euler decay 1 - dt/tau must stay >= 0)", r.dt_ms)));
+            }
+        }
+        for (i, x) in self.external.iter().enumerate() {
+            let f = |k: &str| format!("external[{i}].{k}");
+            check_in_range(&f("fraction"), x.fraction, 0.0, 100.0)?;
+            if x.fraction <= 0.0 {
+                return Err(ParamError::new(f("fraction"), x.fraction, "a fraction in (0, 100]"));
+            }
+            if x.name.is_empty() || names.contains(&x.name.as_str()) || self.external[..i].iter().any(|y| y.name == x.name) {
+                return Err(ParamError::new(f("name"), format!("\"{}\"", x.name), "a unique, non-empty name not used by a population"));
+            }
+            self.layer(i).validate().map_err(|e| e.within(&format!("external[{i}]")))?;
+            let mut seen = Vec::new();
+            for (t, tg) in x.targets.iter().enumerate() {
+                let g = |k: &str| format!("external[{i}].targets[{t}].{k}");
+                let post = lookup(g("post"), &tg.post)?;
+                if seen.contains(&post) {
+                    return Err(ParamError::new(g("post"), &tg.post, "each target population at most once per layer"));
+                }
+                seen.push(post);
+                check_in_range(&g("p"), tg.p, 0.0, 1.0)?;
+                if !(tg.j.is_finite() && tg.j >= 0.0) {
+                    return Err(ParamError::new(g("j"), tg.j, "a finite j >= 0 (external layers are excitatory)"));
+                }
+            }
+        }
+        if let Some(d) = &self.drive {
+            hebb_stimulus::PoissonDrive::new(d.sources, d.rate_hz, r.dt_ms, 0.0)?;
+            if !(d.j.is_finite() && d.j >= 0.0) {
+                return Err(ParamError::new("drive.j", d.j, "a finite j >= 0"));
+            }
+        }
+        let rc = &self.record;
+        check_positive("record.rate_bin_ms", rc.rate_bin_ms)?;
+        check_positive("record.interval_ms", rc.interval_ms)?;
+        if steps_in("record.interval_ms", rc.interval_ms, r.dt_ms)? == 0 {
+            return Err(ParamError::new("record.interval_ms", rc.interval_ms, format!("at least one step (dt = {} ms)", r.dt_ms)));
+        }
+        if steps_in("record.rate_bin_ms", rc.rate_bin_ms, r.dt_ms)? == 0 {
+            return Err(ParamError::new("record.rate_bin_ms", rc.rate_bin_ms, format!("at least one step (dt = {} ms)", r.dt_ms)));
+        }
+        if steps_in("record.cov_window_ms", rc.cov_window_ms, r.dt_ms)? == 0 {
+            return Err(ParamError::new("record.cov_window_ms", rc.cov_window_ms, format!("a positive whole multiple of dt = {} ms", r.dt_ms)));
+        }
+        check_in_range("record.burn_in_fraction", rc.burn_in_fraction, 0.0, 0.99)?;
+        if let Some(&bad) = rc.voltage_neurons.iter().find(|&&j| j >= n) {
+            return Err(ParamError::new("record.voltage_neurons", bad, format!("neuron indices < network.n = {n}")));
+        }
+        if rc.voltage_neurons.len() > 10_000 {
+            return Err(ParamError::new("record.voltage_neurons", rc.voltage_neurons.len(), "at most 10000 neurons"));
+        }
+        Ok(())
+    }
+
+    /// The stimulus description of external layer `i`.
+    pub fn layer(&self, i: usize) -> hebb_stimulus::ExternalLayer {
+        let x = &self.external[i];
+        hebb_stimulus::ExternalLayer {
+            name: x.name.clone(),
+            size: self.external_size(i),
+            rate_hz: x.rate_hz,
+            c: x.c,
+            jitter_ms: x.jitter_ms,
+            window_ms: x.window_ms.map(|w| (w[0], w[1])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid() {
+        SimConfig::akil_default().validate().unwrap();
+        SimConfig::benchmark().validate().unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let mut c = SimConfig::akil_default();
+        c.network.connections[0].p = 1.5;
+        assert_eq!(c.validate().unwrap_err().field, "network.connections[0].p");
+        let mut c = SimConfig::akil_default();
+        c.network.connections[1].pre = "Q".into();
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.field, "network.connections[1].pre");
+        assert!(e.allowed.contains("E, I"));
+        let mut c = SimConfig::akil_default();
+        c.run.dt_ms = 0.0;
+        assert_eq!(c.validate().unwrap_err().field, "run.dt_ms");
+        let mut c = SimConfig::akil_default();
+        c.external[0].c = -0.1;
+        assert_eq!(c.validate().unwrap_err().field, "external[0].c");
+        let mut c = SimConfig::akil_default();
+        c.network.connections[1].j = 150.0;
+        assert_eq!(c.validate().unwrap_err().field, "network.connections[1].j");
+        let mut c = SimConfig::akil_default();
+        c.network.populations[0].fraction = 0.7;
+        assert_eq!(c.validate().unwrap_err().field, "network.populations");
+    }
+}

@@ -1,0 +1,314 @@
+//! The built network and its step: the one place the step order lives.
+
+use crate::config::SimConfig;
+use crate::SimError;
+use hebb_connectivity::{Block, Csr, bernoulli};
+use hebb_core::rng::{Purpose, key_hash, stream};
+use hebb_core::{Kind, PopLayout, Population};
+use hebb_neurons::NeuronKind;
+use hebb_stimulus::{ExtSpike, LayerTrain, PoissonDrive};
+use rand::RngExt;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Neurons per parallel work item. Fixed, so the split never depends on the
+/// thread count (and the update is elementwise anyway).
+const CHUNK: usize = 1024;
+
+/// Per-neuron dynamic state, struct-of-arrays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeuronState {
+    /// Membrane potentials (mV).
+    pub v: Vec<f64>,
+    /// Excitatory synaptic current I^e (mV/ms).
+    pub ie: Vec<f64>,
+    /// Inhibitory synaptic current I^i (mV/ms).
+    pub ii: Vec<f64>,
+    /// External synaptic current I^x (mV/ms).
+    pub ix: Vec<f64>,
+    /// Remaining refractory steps (LIF only).
+    pub refractory: Vec<u32>,
+}
+
+/// One external layer: its spike generator, its projection, and the spikes
+/// of the chunk being delivered.
+#[derive(Debug, Clone)]
+pub struct ExternalInput {
+    /// Generator of the layer's spikes.
+    pub train: LayerTrain,
+    /// Synapses from the layer's units onto the network.
+    pub csr: Csr,
+    pending: Vec<ExtSpike>,
+    cursor: usize,
+    chunk: Option<u64>,
+}
+
+impl ExternalInput {
+    /// Spikes of this layer delivered at step `n` (generating a new chunk
+    /// when `n` enters one).
+    fn spikes_at(&mut self, n: u64) -> std::ops::Range<usize> {
+        let k = (n - 1) / self.train.chunk_steps();
+        if self.chunk != Some(k) {
+            self.pending = self.train.chunk(k);
+            self.cursor = self.pending.partition_point(|s| s.step < n);
+            self.chunk = Some(k);
+        }
+        let start = self.cursor;
+        while self.cursor < self.pending.len() && self.pending[self.cursor].step == n {
+            self.cursor += 1;
+        }
+        start..self.cursor
+    }
+}
+
+/// What the step reports to its observer in phase 8, before the reset.
+pub struct StepView<'a> {
+    /// The step just taken (1-based; it ends at time `n·dt`).
+    pub n: u64,
+    /// Neurons that spiked, increasing.
+    pub spiked: &'a [u32],
+    /// Spikes delivered from each external layer in this step.
+    pub external: &'a [usize],
+    /// The state after phase 7 (V not yet reset).
+    pub state: &'a NeuronState,
+}
+
+/// Something that looks at every step (recorders, progress, tests).
+pub trait StepObserver {
+    /// Called once per step in phase 8, before the spiking neurons reset.
+    fn observe(&mut self, view: &StepView<'_>);
+}
+
+/// A built spiking network: layout, synapses, inputs and state.
+pub struct Network {
+    /// Populations as index ranges.
+    pub layout: PopLayout,
+    /// Neuron model shared by all populations.
+    pub neuron: NeuronKind,
+    /// Step (ms).
+    pub dt: f64,
+    /// Recurrent synapses, CSR by presynaptic neuron, weights J = j/√N.
+    pub recurrent: Csr,
+    /// External layers.
+    pub external: Vec<ExternalInput>,
+    /// Independent drive and its stream key.
+    pub drive: Option<(PoissonDrive, u64)>,
+    /// Dynamic state.
+    pub state: NeuronState,
+    /// Whether each neuron's spikes feed I^i (inhibitory) rather than I^e.
+    inhibitory: Vec<bool>,
+    inv_tau: [f64; 3],
+    decay: [f64; 3],
+    refractory_steps: u32,
+    pool: Option<rayon::ThreadPool>,
+    spiked: Vec<u32>,
+    ext_counts: Vec<usize>,
+}
+
+impl Network {
+    /// Build the network of a validated config: layout, Bernoulli synapses
+    /// (projection 0 = recurrent, 1 + i = external layer i), external
+    /// generators, and initial potentials uniform on the model's range
+    /// (stream `(seed, InitialState, [neuron])`).
+    pub fn build(cfg: &SimConfig) -> Result<Self, SimError> {
+        cfg.validate()?;
+        let sizes = cfg.population_sizes();
+        let layout = PopLayout::new(
+            cfg.network.populations.iter().zip(&sizes).map(|(p, &size)| Population { name: p.name.clone(), size, kind: p.kind }).collect(),
+        )?;
+        let n = layout.len();
+        let sqrt_n = (cfg.network.n as f64).sqrt();
+        let seed = cfg.run.seed;
+        let blocks: Vec<Block> = cfg
+            .network
+            .connections
+            .iter()
+            .map(|c| {
+                let post = layout.range(layout.index_of(&c.post).expect("validated"));
+                let pre = layout.range(layout.index_of(&c.pre).expect("validated"));
+                Block { pre, post, p: c.p, weight: (c.j / sqrt_n) as f32, autapses: c.autapses }
+            })
+            .collect();
+        let recurrent = bernoulli(n, n, &blocks, seed, 0)?;
+        let mut external = Vec::new();
+        for (i, x) in cfg.external.iter().enumerate() {
+            let size = cfg.external_size(i);
+            let blocks: Vec<Block> = x
+                .targets
+                .iter()
+                .map(|t| Block { pre: 0..size, post: layout.range(layout.index_of(&t.post).expect("validated")), p: t.p, weight: (t.j / sqrt_n) as f32, autapses: true })
+                .collect();
+            let csr = bernoulli(size, n, &blocks, seed, 1 + i as u64)?;
+            let train = LayerTrain::new(&cfg.layer(i), cfg.run.dt_ms, seed, i as u64).map_err(|e| e.within(&format!("external[{i}]")))?;
+            external.push(ExternalInput { train, csr, pending: Vec::new(), cursor: 0, chunk: None });
+        }
+        let syn = &cfg.synapses;
+        let taus = [syn.tau_e_ms, syn.tau_i_ms, syn.tau_x_ms];
+        let drive = match &cfg.drive {
+            Some(d) => Some((PoissonDrive::new(d.sources, d.rate_hz, cfg.run.dt_ms, d.j / sqrt_n / syn.tau_e_ms)?, key_hash(seed, Purpose::Drive, &[]))),
+            None => None,
+        };
+        let model = cfg.neuron.model();
+        let (lo, hi) = model.v_init_range();
+        let v = (0..n)
+            .map(|j| {
+                let mut r = stream(seed, Purpose::InitialState, &[j as u64]);
+                lo + (hi - lo) * r.random::<f64>()
+            })
+            .collect();
+        let threads = cfg.run.threads;
+        let pool = if threads > 1 {
+            Some(rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| SimError::Threads(e.to_string()))?)
+        } else {
+            None
+        };
+        let inhibitory = (0..n).map(|j| layout.pops()[layout.pop_of(j)].kind == Kind::Inhibitory).collect();
+        let dt = cfg.run.dt_ms;
+        Ok(Self {
+            layout,
+            neuron: cfg.neuron.clone(),
+            dt,
+            recurrent,
+            ext_counts: vec![0; external.len()],
+            external,
+            drive,
+            state: NeuronState { v, ie: vec![0.0; n], ii: vec![0.0; n], ix: vec![0.0; n], refractory: vec![0; n] },
+            inhibitory,
+            inv_tau: taus.map(|t| 1.0 / t),
+            decay: taus.map(|t| 1.0 - dt / t),
+            refractory_steps: model.refractory_steps(dt),
+            pool,
+            spiked: Vec::new(),
+        })
+    }
+
+    /// Number of recurrent neurons.
+    pub fn n(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// Total synapses (recurrent plus external projections).
+    pub fn n_synapses(&self) -> usize {
+        self.recurrent.n_synapses() + self.external.iter().map(|x| x.csr.n_synapses()).sum::<usize>()
+    }
+
+    /// Bytes held by all synapse arrays.
+    pub fn synapse_bytes(&self) -> usize {
+        self.recurrent.memory_bytes() + self.external.iter().map(|x| x.csr.memory_bytes()).sum::<usize>()
+    }
+
+    /// Advance the network by step `n` (1-based; the step ends at t = n·dt).
+    ///
+    /// The order of operations follows the authors' code (specs/akil.md §1.5):
+    ///
+    /// 1. **External input.** Every shared external spike due at this step
+    ///    (time ≤ t) jumps I^x of its targets by J/τ_x; it enters V in this
+    ///    very step, undecayed. Independent drive (if any) adds its counts to
+    ///    I^e the same way.
+    /// 2. **Membrane.** One forward-Euler step of V, with I^e and I^i as the
+    ///    previous step left them and I^x including phase 1.
+    /// 3. **Threshold.** S = { j : V_j ≥ V_th }.
+    /// 4. **Recurrent delivery.** Each k ∈ S jumps I^e (k excitatory) or I^i
+    ///    (k inhibitory) of its targets by J_jk/τ. There is no delay: the
+    ///    jump is decayed once in phase 7, then enters V in the next step.
+    /// 5. **Plasticity** would update weights here, reading traces before
+    ///    their increment (no rule in this engine yet).
+    /// 6. **Traces** would be incremented here for neurons in S.
+    /// 7. **Decay.** I ← I·(1 − dt/τ) for I^e, I^i, I^x (Euler factors, as
+    ///    the authors).
+    /// 8. **Record, then reset.** The observer sees S and the state (V of S
+    ///    still ≥ V_th); then V of S is set to V_re and refractory neurons
+    ///    start their dead time.
+    ///
+    /// Only phases 2 and 7 are split over threads, in fixed chunks of
+    /// elementwise work, so the result is bit-identical for any thread count.
+    pub fn step(&mut self, n: u64, observer: &mut dyn StepObserver) {
+        let dt = self.dt;
+        let [inv_tau_e, inv_tau_i, inv_tau_x] = self.inv_tau;
+        let st = &mut self.state;
+
+        // 1. External input.
+        for (x, count) in self.external.iter_mut().zip(self.ext_counts.iter_mut()) {
+            let due = x.spikes_at(n);
+            *count = due.len();
+            for s in &x.pending[due] {
+                let (targets, weights) = x.csr.row(s.unit as usize);
+                deliver(&mut st.ix, targets, weights, inv_tau_x);
+            }
+        }
+        if let Some((drive, key)) = &self.drive {
+            drive.add(*key, n, 0, &mut st.ie);
+        }
+
+        // 2. Membrane.
+        let model = self.neuron.model();
+        match &self.pool {
+            None => model.integrate(dt, &mut st.v, &mut st.refractory, &st.ie, &st.ii, &st.ix),
+            Some(pool) => pool.install(|| {
+                st.v.par_chunks_mut(CHUNK).zip(st.refractory.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (v, r))| {
+                    let a = c * CHUNK;
+                    let b = a + v.len();
+                    model.integrate(dt, v, r, &st.ie[a..b], &st.ii[a..b], &st.ix[a..b]);
+                })
+            }),
+        }
+
+        // 3. Threshold.
+        let v_th = model.v_threshold();
+        self.spiked.clear();
+        for (j, &v) in st.v.iter().enumerate() {
+            if v >= v_th {
+                self.spiked.push(j as u32);
+            }
+        }
+
+        // 4. Recurrent delivery.
+        for &k in &self.spiked {
+            let (targets, weights) = self.recurrent.row(k as usize);
+            if self.inhibitory[k as usize] {
+                deliver(&mut st.ii, targets, weights, inv_tau_i);
+            } else {
+                deliver(&mut st.ie, targets, weights, inv_tau_e);
+            }
+        }
+
+        // 5.–6. Plasticity and traces: none in this engine yet.
+
+        // 7. Decay.
+        let [de, di, dx] = self.decay;
+        match &self.pool {
+            None => decay_all(&mut st.ie, &mut st.ii, &mut st.ix, de, di, dx),
+            Some(pool) => pool.install(|| {
+                st.ie.par_chunks_mut(CHUNK).zip(st.ii.par_chunks_mut(CHUNK)).zip(st.ix.par_chunks_mut(CHUNK)).for_each(|((e, i), x)| decay_all(e, i, x, de, di, dx))
+            }),
+        }
+
+        // 8. Record, then reset.
+        observer.observe(&StepView { n, spiked: &self.spiked, external: &self.ext_counts, state: st });
+        let v_re = model.v_reset();
+        for &k in &self.spiked {
+            st.v[k as usize] = v_re;
+            st.refractory[k as usize] = self.refractory_steps;
+        }
+    }
+}
+
+/// Scatter-add one presynaptic row into a current: I[t] += J·(1/τ).
+#[inline]
+fn deliver(current: &mut [f64], targets: &[u32], weights: &[f32], inv_tau: f64) {
+    for (&t, &w) in targets.iter().zip(weights) {
+        current[t as usize] += w as f64 * inv_tau;
+    }
+}
+
+fn decay_all(ie: &mut [f64], ii: &mut [f64], ix: &mut [f64], de: f64, di: f64, dx: f64) {
+    for x in ie.iter_mut() {
+        *x *= de;
+    }
+    for x in ii.iter_mut() {
+        *x *= di;
+    }
+    for x in ix.iter_mut() {
+        *x *= dx;
+    }
+}
