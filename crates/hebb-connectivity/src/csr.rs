@@ -19,7 +19,10 @@ impl std::fmt::Display for ConnectivityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Param(e) => e.fmt(f),
-            Self::TooManySynapses(n) => write!(f, "{n} synapses exceed the 2^32 - 1 that u32 positions address"),
+            Self::TooManySynapses(n) => write!(
+                f,
+                "{n} synapses exceed the 2^32 - 1 that u32 positions address"
+            ),
         }
     }
 }
@@ -47,9 +50,22 @@ impl Csr {
     /// Assemble from raw parts; checks that offsets are monotone, end at the
     /// number of synapses, and that targets are `< n_post` and increasing
     /// within each row.
-    pub fn from_parts(n_post: usize, offsets: Vec<u32>, targets: Vec<u32>, weights: Vec<f32>) -> Result<Self, ParamError> {
-        if offsets.is_empty() || offsets[0] != 0 || *offsets.last().unwrap() as usize != targets.len() || targets.len() != weights.len() {
-            return Err(ParamError::new("csr.offsets", offsets.len(), "offsets starting at 0 and ending at the synapse count"));
+    pub fn from_parts(
+        n_post: usize,
+        offsets: Vec<u32>,
+        targets: Vec<u32>,
+        weights: Vec<f32>,
+    ) -> Result<Self, ParamError> {
+        if offsets.is_empty()
+            || offsets[0] != 0
+            || *offsets.last().unwrap() as usize != targets.len()
+            || targets.len() != weights.len()
+        {
+            return Err(ParamError::new(
+                "csr.offsets",
+                offsets.len(),
+                "offsets starting at 0 and ending at the synapse count",
+            ));
         }
         for k in 0..offsets.len() - 1 {
             let (a, b) = (offsets[k] as usize, offsets[k + 1] as usize);
@@ -58,10 +74,19 @@ impl Csr {
             }
             let row = &targets[a..b];
             if row.iter().any(|&t| t as usize >= n_post) || row.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(ParamError::new("csr.targets", format!("row {k}"), format!("strictly increasing targets < {n_post}")));
+                return Err(ParamError::new(
+                    "csr.targets",
+                    format!("row {k}"),
+                    format!("strictly increasing targets < {n_post}"),
+                ));
             }
         }
-        Ok(Self { n_post, offsets, targets, weights })
+        Ok(Self {
+            n_post,
+            offsets,
+            targets,
+            weights,
+        })
     }
 
     /// Number of presynaptic neurons (rows).
@@ -168,7 +193,11 @@ impl PostIndex {
                 fill[t] += 1;
             }
         }
-        Self { offsets, positions, pre_of }
+        Self {
+            offsets,
+            positions,
+            pre_of,
+        }
     }
     /// CSR positions of the synapses onto postsynaptic neuron `j`.
     #[inline]
@@ -210,16 +239,34 @@ pub struct Block {
 /// gaps between successive synapses are geometric (Batagelj & Brandes 2005),
 /// so a row costs O(its synapses). Blocks onto the same row must not
 /// overlap in `post`.
-pub fn bernoulli(n_pre: usize, n_post: usize, blocks: &[Block], seed: u64, projection: u64) -> Result<Csr, ConnectivityError> {
+pub fn bernoulli(
+    n_pre: usize,
+    n_post: usize,
+    blocks: &[Block],
+    seed: u64,
+    projection: u64,
+) -> Result<Csr, ConnectivityError> {
     for (b, blk) in blocks.iter().enumerate() {
         if !(blk.p.is_finite() && (0.0..=1.0).contains(&blk.p)) {
-            return Err(ParamError::new(format!("block[{b}].p"), blk.p, "a probability in [0, 1]").into());
+            return Err(
+                ParamError::new(format!("block[{b}].p"), blk.p, "a probability in [0, 1]").into(),
+            );
         }
         if blk.pre.end > n_pre || blk.post.end > n_post {
-            return Err(ParamError::new(format!("block[{b}]"), format!("{:?} -> {:?}", blk.pre, blk.post), format!("ranges within {n_pre} sources and {n_post} targets")).into());
+            return Err(ParamError::new(
+                format!("block[{b}]"),
+                format!("{:?} -> {:?}", blk.pre, blk.post),
+                format!("ranges within {n_pre} sources and {n_post} targets"),
+            )
+            .into());
         }
         if !blk.weight.is_finite() {
-            return Err(ParamError::new(format!("block[{b}].weight"), blk.weight, "a finite number").into());
+            return Err(ParamError::new(
+                format!("block[{b}].weight"),
+                blk.weight,
+                "a finite number",
+            )
+            .into());
         }
     }
     let mut order: Vec<&Block> = blocks.iter().collect();
@@ -227,10 +274,18 @@ pub fn bernoulli(n_pre: usize, n_post: usize, blocks: &[Block], seed: u64, proje
     for w in order.windows(2) {
         let overlap_pre = w[0].pre.start < w[1].pre.end && w[1].pre.start < w[0].pre.end;
         if overlap_pre && w[0].post.end > w[1].post.start {
-            return Err(ParamError::new("blocks", format!("{:?} and {:?}", w[0].post, w[1].post), "non-overlapping postsynaptic ranges for the same presynaptic neurons").into());
+            return Err(ParamError::new(
+                "blocks",
+                format!("{:?} and {:?}", w[0].post, w[1].post),
+                "non-overlapping postsynaptic ranges for the same presynaptic neurons",
+            )
+            .into());
         }
     }
-    let expected: f64 = blocks.iter().map(|b| b.p * b.pre.len() as f64 * b.post.len() as f64).sum();
+    let expected: f64 = blocks
+        .iter()
+        .map(|b| b.p * b.pre.len() as f64 * b.post.len() as f64)
+        .sum();
     if expected > (u32::MAX as f64) * 0.95 {
         return Err(ConnectivityError::TooManySynapses(expected as u64));
     }
@@ -271,7 +326,12 @@ pub fn bernoulli(n_pre: usize, n_post: usize, blocks: &[Block], seed: u64, proje
         }
         offsets.push(targets.len() as u32);
     }
-    Ok(Csr { n_post, offsets, targets, weights })
+    Ok(Csr {
+        n_post,
+        offsets,
+        targets,
+        weights,
+    })
 }
 
 #[cfg(test)]
@@ -281,10 +341,34 @@ mod tests {
     fn two_pop_blocks(n: usize, p: f64, autapses: bool) -> Vec<Block> {
         let ne = n * 4 / 5;
         vec![
-            Block { pre: 0..ne, post: 0..ne, p, weight: 1.0, autapses },
-            Block { pre: 0..ne, post: ne..n, p, weight: 2.0, autapses },
-            Block { pre: ne..n, post: 0..ne, p, weight: -3.0, autapses },
-            Block { pre: ne..n, post: ne..n, p, weight: -4.0, autapses },
+            Block {
+                pre: 0..ne,
+                post: 0..ne,
+                p,
+                weight: 1.0,
+                autapses,
+            },
+            Block {
+                pre: 0..ne,
+                post: ne..n,
+                p,
+                weight: 2.0,
+                autapses,
+            },
+            Block {
+                pre: ne..n,
+                post: 0..ne,
+                p,
+                weight: -3.0,
+                autapses,
+            },
+            Block {
+                pre: ne..n,
+                post: ne..n,
+                p,
+                weight: -4.0,
+                autapses,
+            },
         ]
     }
 
@@ -304,10 +388,15 @@ mod tests {
             assert!((count - m * p).abs() < 5.0 * sd, "{count} vs {}", m * p);
         }
         let idx = csr.post_index();
-        let indeg: Vec<f64> = (0..4000).map(|j| idx.incoming_pre(j).iter().filter(|&&k| k < 4000).count() as f64).collect();
+        let indeg: Vec<f64> = (0..4000)
+            .map(|j| idx.incoming_pre(j).iter().filter(|&&k| k < 4000).count() as f64)
+            .collect();
         let mean = indeg.iter().sum::<f64>() / 4000.0;
         let var = indeg.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3999.0;
-        assert!((var / (4000.0 * p * (1.0 - p)) - 1.0).abs() < 0.1, "in-degree variance {var}");
+        assert!(
+            (var / (4000.0 * p * (1.0 - p)) - 1.0).abs() < 0.1,
+            "in-degree variance {var}"
+        );
     }
 
     #[test]
@@ -339,7 +428,20 @@ mod tests {
 
     #[test]
     fn post_index_is_the_exact_transpose() {
-        let csr = bernoulli(200, 120, &[Block { pre: 0..200, post: 0..120, p: 0.3, weight: 0.5, autapses: true }], 11, 2).unwrap();
+        let csr = bernoulli(
+            200,
+            120,
+            &[Block {
+                pre: 0..200,
+                post: 0..120,
+                p: 0.3,
+                weight: 0.5,
+                autapses: true,
+            }],
+            11,
+            2,
+        )
+        .unwrap();
         let idx = csr.post_index();
         let mut seen = 0;
         for j in 0..120 {
@@ -356,12 +458,32 @@ mod tests {
     fn bad_blocks_are_errors_not_panics() {
         let mut b = two_pop_blocks(10, 0.5, true);
         b[0].p = 1.5;
-        assert!(matches!(bernoulli(10, 10, &b, 0, 0), Err(ConnectivityError::Param(e)) if e.field == "block[0].p"));
-        let b = vec![Block { pre: 0..20, post: 0..5, p: 0.5, weight: 1.0, autapses: true }];
+        assert!(
+            matches!(bernoulli(10, 10, &b, 0, 0), Err(ConnectivityError::Param(e)) if e.field == "block[0].p")
+        );
+        let b = vec![Block {
+            pre: 0..20,
+            post: 0..5,
+            p: 0.5,
+            weight: 1.0,
+            autapses: true,
+        }];
         assert!(bernoulli(10, 10, &b, 0, 0).is_err());
         let b = vec![
-            Block { pre: 0..10, post: 0..6, p: 0.5, weight: 1.0, autapses: true },
-            Block { pre: 0..10, post: 5..10, p: 0.5, weight: 1.0, autapses: true },
+            Block {
+                pre: 0..10,
+                post: 0..6,
+                p: 0.5,
+                weight: 1.0,
+                autapses: true,
+            },
+            Block {
+                pre: 0..10,
+                post: 5..10,
+                p: 0.5,
+                weight: 1.0,
+                autapses: true,
+            },
         ];
         assert!(bernoulli(10, 10, &b, 0, 0).is_err());
     }

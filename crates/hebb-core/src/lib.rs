@@ -41,8 +41,16 @@ pub struct ParamError {
 
 impl ParamError {
     /// Build an error for `field` holding `got`, which must satisfy `allowed`.
-    pub fn new(field: impl Into<String>, got: impl std::fmt::Display, allowed: impl Into<String>) -> Self {
-        Self { field: field.into(), got: got.to_string(), allowed: allowed.into() }
+    pub fn new(
+        field: impl Into<String>,
+        got: impl std::fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            got: got.to_string(),
+            allowed: allowed.into(),
+        }
     }
 
     /// Prefix the field path, e.g. `size` → `network.populations[1].size`.
@@ -75,11 +83,19 @@ pub fn check_in_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<(), P
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(ParamError::new(field, value, format!("a number in [{lo}, {hi}]")))
+        Err(ParamError::new(
+            field,
+            value,
+            format!("a number in [{lo}, {hi}]"),
+        ))
     }
 }
 
 /// Check that `value` is finite.
 pub fn check_finite(field: &str, value: f64) -> Result<(), ParamError> {
-    if value.is_finite() { Ok(()) } else { Err(ParamError::new(field, value, "a finite number")) }
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(ParamError::new(field, value, "a finite number"))
+    }
 }

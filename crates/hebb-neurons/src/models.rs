@@ -3,7 +3,7 @@
 use hebb_core::{ParamError, check_finite, check_non_negative, check_positive};
 use serde::{Deserialize, Serialize};
 
-use crate::exp_f64;
+use crate::{EXP_LANES, exp_block, exp_f64};
 
 /// A point-neuron model updated one population slice at a time.
 ///
@@ -13,10 +13,40 @@ use crate::exp_f64;
 pub trait NeuronModel: Send + Sync {
     /// One forward-Euler step of the membrane potentials `v` over `dt` ms.
     ///
-    /// `ie`, `ii`, `ix` are the excitatory, inhibitory and external synaptic
-    /// currents in mV/ms (C_m = 1). `refractory` counts the steps each neuron
-    /// still has to sit at reset; models without a refractory period ignore it.
-    fn integrate(&self, dt: f64, v: &mut [f64], refractory: &mut [u32], ie: &[f64], ii: &[f64], ix: &[f64]);
+    /// `i_syn` is each neuron's total synaptic current (I^e + I^i + I^x, in
+    /// mV/ms with C_m = 1). `refractory` counts the steps each neuron still
+    /// has to sit at reset; models without a refractory period ignore it.
+    /// All three slices have the same length.
+    fn integrate(&self, dt: f64, v: &mut [f64], refractory: &mut [u32], i_syn: &[f64]);
+    /// The engine's fused pass: first decay the three synaptic currents in
+    /// place, `ie *= decay[0]`, `ii *= decay[1]`, `ix *= decay[2]`, then
+    /// take the Euler step with their sum, exactly as
+    /// [`integrate`](NeuronModel::integrate) would. The provided version does
+    /// it in two passes; models override it with one fused loop (the update
+    /// is then memory-bound, so one pass instead of two saves ~30 %).
+    #[allow(clippy::too_many_arguments)]
+    fn integrate_decaying(
+        &self,
+        dt: f64,
+        decay: [f64; 3],
+        v: &mut [f64],
+        refractory: &mut [u32],
+        ie: &mut [f64],
+        ii: &mut [f64],
+        ix: &mut [f64],
+    ) {
+        // Pieces of 256 neurons keep the summed currents on the stack.
+        let mut i_syn = [0.0; 256];
+        let n = v.len();
+        let mut a = 0;
+        while a < n {
+            let b = (a + 256).min(n);
+            let buf = &mut i_syn[..b - a];
+            decay_and_sum(decay, &mut ie[a..b], &mut ii[a..b], &mut ix[a..b], buf);
+            self.integrate(dt, &mut v[a..b], &mut refractory[a..b], buf);
+            a = b;
+        }
+    }
     /// Spike detection threshold (mV): a neuron spikes when V ≥ this.
     fn v_threshold(&self) -> f64;
     /// Reset potential (mV), applied at the end of the step in which it spiked.
@@ -75,19 +105,14 @@ impl Eif {
 }
 
 impl NeuronModel for Eif {
-    fn integrate(&self, dt: f64, v: &mut [f64], _refractory: &mut [u32], ie: &[f64], ii: &[f64], ix: &[f64]) {
-        let n = v.len();
-        let (ie, ii, ix) = (&ie[..n], &ii[..n], &ix[..n]);
-        let k = dt / self.c_m;
-        let gl = self.g_l;
-        let gl_dt = self.g_l * self.delta_t;
-        let inv_dt = 1.0 / self.delta_t;
-        for j in 0..n {
-            let vj = v[j];
-            let leak = -gl * (vj - self.e_l);
-            let spike = gl_dt * exp_f64((vj - self.v_t) * inv_dt);
-            v[j] = vj + k * (leak + spike + ie[j] + ii[j] + ix[j]);
+    fn integrate(&self, dt: f64, v: &mut [f64], _refractory: &mut [u32], i_syn: &[f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::exp::has_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (checked at run time).
+            unsafe { eif_integrate_fma(self, dt, v, i_syn) };
+            return;
         }
+        eif_integrate(self, dt, v, i_syn);
     }
     fn v_threshold(&self) -> f64 {
         self.v_th
@@ -105,20 +130,85 @@ impl NeuronModel for Eif {
         check_positive("neuron.c_m", self.c_m)?;
         check_positive("neuron.g_l", self.g_l)?;
         check_positive("neuron.delta_t", self.delta_t)?;
-        for (f, x) in [("neuron.e_l", self.e_l), ("neuron.v_t", self.v_t), ("neuron.v_th", self.v_th), ("neuron.v_re", self.v_re)] {
+        for (f, x) in [
+            ("neuron.e_l", self.e_l),
+            ("neuron.v_t", self.v_t),
+            ("neuron.v_th", self.v_th),
+            ("neuron.v_re", self.v_re),
+        ] {
             check_finite(f, x)?;
         }
         if self.v_re >= self.v_th {
-            return Err(ParamError::new("neuron.v_re", self.v_re, format!("a reset below v_th = {}", self.v_th)));
+            return Err(ParamError::new(
+                "neuron.v_re",
+                self.v_re,
+                format!("a reset below v_th = {}", self.v_th),
+            ));
         }
         check_init_range(self.v_init_lo, self.v_init_hi, self.v_th)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn eif_integrate_fma(m: &Eif, dt: f64, v: &mut [f64], i_syn: &[f64]) {
+    eif_integrate(m, dt, v, i_syn)
+}
+
+#[inline(always)]
+fn eif_integrate(m: &Eif, dt: f64, v: &mut [f64], i_syn: &[f64]) {
+    let n = v.len();
+    let i_syn = &i_syn[..n];
+    let k = dt / m.c_m;
+    let (gl, gl_dt, inv_dt, v_t, e_l) = (m.g_l, m.g_l * m.delta_t, 1.0 / m.delta_t, m.v_t, m.e_l);
+    let blocks = n / EXP_LANES * EXP_LANES;
+    let (vb, vt) = v.split_at_mut(blocks);
+    for (vs, cur) in vb
+        .chunks_exact_mut(EXP_LANES)
+        .zip(i_syn.chunks_exact(EXP_LANES))
+    {
+        let vs: &mut [f64; EXP_LANES] = vs.try_into().expect("exact chunk");
+        let cur: &[f64; EXP_LANES] = cur.try_into().expect("exact chunk");
+        let mut e: [f64; EXP_LANES] = std::array::from_fn(|i| (vs[i] - v_t) * inv_dt);
+        exp_block(&mut e);
+        for i in 0..EXP_LANES {
+            let vj = vs[i];
+            vs[i] = vj + k * (-gl * (vj - e_l) + gl_dt * e[i] + cur[i]);
+        }
+    }
+    for (vj, &cur) in vt.iter_mut().zip(&i_syn[blocks..]) {
+        *vj += k * (-gl * (*vj - e_l) + gl_dt * exp_f64((*vj - v_t) * inv_dt) + cur);
+    }
+}
+
+/// Decay three currents in place and write their sum.
+#[inline(always)]
+pub(crate) fn decay_and_sum(
+    decay: [f64; 3],
+    ie: &mut [f64],
+    ii: &mut [f64],
+    ix: &mut [f64],
+    i_syn: &mut [f64],
+) {
+    let n = i_syn.len();
+    let (ie, ii, ix) = (&mut ie[..n], &mut ii[..n], &mut ix[..n]);
+    for j in 0..n {
+        let (e, i, x) = (ie[j] * decay[0], ii[j] * decay[1], ix[j] * decay[2]);
+        ie[j] = e;
+        ii[j] = i;
+        ix[j] = x;
+        i_syn[j] = e + i + x;
     }
 }
 
 fn check_init_range(lo: f64, hi: f64, v_th: f64) -> Result<(), ParamError> {
     check_finite("neuron.v_init_lo", lo)?;
     if !(hi.is_finite() && hi >= lo && hi <= v_th) {
-        return Err(ParamError::new("neuron.v_init_hi", hi, format!("a number in [v_init_lo = {lo}, v_th = {v_th}]")));
+        return Err(ParamError::new(
+            "neuron.v_init_hi",
+            hi,
+            format!("a number in [v_init_lo = {lo}, v_th = {v_th}]"),
+        ));
     }
     Ok(())
 }
@@ -149,18 +239,26 @@ impl Lif {
     /// The benchmark neuron: τ_m = 20 ms, θ = 20 mV above rest, reset 10 mV,
     /// t_ref = 2 ms; initial potentials uniform between rest and threshold.
     pub fn benchmark() -> Self {
-        Self { tau_m: 20.0, v_rest: 0.0, v_th: 20.0, v_reset: 10.0, t_ref_ms: 2.0, v_init_lo: 0.0, v_init_hi: 20.0 }
+        Self {
+            tau_m: 20.0,
+            v_rest: 0.0,
+            v_th: 20.0,
+            v_reset: 10.0,
+            t_ref_ms: 2.0,
+            v_init_lo: 0.0,
+            v_init_hi: 20.0,
+        }
     }
 }
 
 impl NeuronModel for Lif {
-    fn integrate(&self, dt: f64, v: &mut [f64], refractory: &mut [u32], ie: &[f64], ii: &[f64], ix: &[f64]) {
+    fn integrate(&self, dt: f64, v: &mut [f64], refractory: &mut [u32], i_syn: &[f64]) {
         let n = v.len();
-        let (ie, ii, ix, refractory) = (&ie[..n], &ii[..n], &ix[..n], &mut refractory[..n]);
+        let (i_syn, refractory) = (&i_syn[..n], &mut refractory[..n]);
         let decay = dt / self.tau_m;
         for j in 0..n {
             let vj = v[j];
-            let next = vj + (-(vj - self.v_rest) * decay + dt * (ie[j] + ii[j] + ix[j]));
+            let next = vj + (-(vj - self.v_rest) * decay + dt * i_syn[j]);
             let held = refractory[j] > 0;
             v[j] = if held { self.v_reset } else { next };
             refractory[j] = refractory[j].saturating_sub(1);
@@ -184,7 +282,11 @@ impl NeuronModel for Lif {
         check_finite("neuron.v_rest", self.v_rest)?;
         check_finite("neuron.v_th", self.v_th)?;
         if !(self.v_reset.is_finite() && self.v_reset < self.v_th) {
-            return Err(ParamError::new("neuron.v_reset", self.v_reset, format!("a reset below v_th = {}", self.v_th)));
+            return Err(ParamError::new(
+                "neuron.v_reset",
+                self.v_reset,
+                format!("a reset below v_th = {}", self.v_th),
+            ));
         }
         check_init_range(self.v_init_lo, self.v_init_hi, self.v_th)
     }
@@ -232,7 +334,7 @@ mod tests {
         let z = vec![0.0; 3];
         let mut r = vec![0; 3];
         for _ in 0..20_000 {
-            m.integrate(0.1, &mut v, &mut r, &z, &z, &z);
+            m.integrate(0.1, &mut v, &mut r, &z);
         }
         for x in v {
             assert!((x - lo).abs() < 1e-9, "{x} vs fixed point {lo}");
@@ -250,7 +352,7 @@ mod tests {
         let z = vec![0.0];
         let dt = 0.01;
         for _ in 0..10_000 {
-            m.integrate(dt, &mut v, &mut r, &[0.5], &z, &z);
+            m.integrate(dt, &mut v, &mut r, &[0.5]);
         }
         let exact = 20.0 * 0.5 * (1.0 - (-100.0f64 / 20.0).exp());
         assert!((v[0] - exact).abs() < 2e-3, "{} vs {exact}", v[0]);
@@ -263,10 +365,10 @@ mod tests {
         let mut r = vec![m.refractory_steps(0.1)];
         assert_eq!(r[0], 20);
         for _ in 0..20 {
-            m.integrate(0.1, &mut v, &mut r, &[5.0], &[0.0], &[0.0]);
+            m.integrate(0.1, &mut v, &mut r, &[5.0]);
             assert_eq!(v[0], 10.0);
         }
-        m.integrate(0.1, &mut v, &mut r, &[5.0], &[0.0], &[0.0]);
+        m.integrate(0.1, &mut v, &mut r, &[5.0]);
         assert!(v[0] > 10.0);
     }
 

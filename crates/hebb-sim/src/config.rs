@@ -229,19 +229,48 @@ impl SimConfig {
     /// p = 0.1 everywhere, j = (25, −150, 112.5, −250, 180, 135), EIF neurons,
     /// τ = (8, 4, 10) ms, dt = 0.1 ms, seed 31415, 10 s.
     pub fn akil_default() -> Self {
-        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig { post: post.into(), pre: pre.into(), p: 0.1, j, autapses: true };
+        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig {
+            post: post.into(),
+            pre: pre.into(),
+            p: 0.1,
+            j,
+            autapses: true,
+        };
         SimConfig {
-            run: RunConfig { duration_ms: 10_000.0, dt_ms: 0.1, seed: 31415, threads: 1, spike_cap_hz: 50.0 },
+            run: RunConfig {
+                duration_ms: 10_000.0,
+                dt_ms: 0.1,
+                seed: 31415,
+                threads: 1,
+                spike_cap_hz: 50.0,
+            },
             network: NetworkConfig {
                 n: 5000,
                 populations: vec![
-                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
-                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
+                    PopulationConfig {
+                        name: "E".into(),
+                        kind: Kind::Excitatory,
+                        fraction: 0.8,
+                    },
+                    PopulationConfig {
+                        name: "I".into(),
+                        kind: Kind::Inhibitory,
+                        fraction: 0.2,
+                    },
                 ],
-                connections: vec![conn("E", "E", 25.0), conn("E", "I", -150.0), conn("I", "E", 112.5), conn("I", "I", -250.0)],
+                connections: vec![
+                    conn("E", "E", 25.0),
+                    conn("E", "I", -150.0),
+                    conn("I", "E", 112.5),
+                    conn("I", "I", -250.0),
+                ],
             },
             neuron: NeuronKind::Eif(Eif::akil()),
-            synapses: SynapseConfig { tau_e_ms: 8.0, tau_i_ms: 4.0, tau_x_ms: 10.0 },
+            synapses: SynapseConfig {
+                tau_e_ms: 8.0,
+                tau_i_ms: 4.0,
+                tau_x_ms: 10.0,
+            },
             external: vec![ExternalConfig {
                 name: "X".into(),
                 fraction: 0.2,
@@ -250,12 +279,23 @@ impl SimConfig {
                 jitter_ms: 5.0,
                 window_ms: None,
                 targets: vec![
-                    TargetConfig { post: "E".into(), p: 0.1, j: 180.0 },
-                    TargetConfig { post: "I".into(), p: 0.1, j: 135.0 },
+                    TargetConfig {
+                        post: "E".into(),
+                        p: 0.1,
+                        j: 180.0,
+                    },
+                    TargetConfig {
+                        post: "I".into(),
+                        p: 0.1,
+                        j: 135.0,
+                    },
                 ],
             }],
             drive: None,
-            record: RecordConfig { voltage_neurons: vec![0, 1, 4000, 4001], ..RecordConfig::default() },
+            record: RecordConfig {
+                voltage_neurons: vec![0, 1, 4000, 4001],
+                ..RecordConfig::default()
+            },
         }
     }
 
@@ -264,28 +304,68 @@ impl SimConfig {
     /// J_E = 14/√N (j = 14), g = 8, τ_E = 5 ms, τ_I = 10 ms, and 400
     /// independent Poisson sources at 15 Hz per neuron onto I^e.
     pub fn benchmark() -> Self {
-        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig { post: post.into(), pre: pre.into(), p: 0.1, j, autapses: post != pre };
+        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig {
+            post: post.into(),
+            pre: pre.into(),
+            p: 0.1,
+            j,
+            autapses: post != pre,
+        };
         SimConfig {
-            run: RunConfig { duration_ms: 5_000.0, dt_ms: 0.1, seed: 1, threads: 1, spike_cap_hz: 50.0 },
+            run: RunConfig {
+                duration_ms: 5_000.0,
+                dt_ms: 0.1,
+                seed: 1,
+                threads: 1,
+                spike_cap_hz: 50.0,
+            },
             network: NetworkConfig {
                 n: 5000,
                 populations: vec![
-                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
-                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
+                    PopulationConfig {
+                        name: "E".into(),
+                        kind: Kind::Excitatory,
+                        fraction: 0.8,
+                    },
+                    PopulationConfig {
+                        name: "I".into(),
+                        kind: Kind::Inhibitory,
+                        fraction: 0.2,
+                    },
                 ],
-                connections: vec![conn("E", "E", 14.0), conn("E", "I", -112.0), conn("I", "E", 14.0), conn("I", "I", -112.0)],
+                connections: vec![
+                    conn("E", "E", 14.0),
+                    conn("E", "I", -112.0),
+                    conn("I", "E", 14.0),
+                    conn("I", "I", -112.0),
+                ],
             },
             neuron: NeuronKind::Lif(hebb_neurons::Lif::benchmark()),
-            synapses: SynapseConfig { tau_e_ms: 5.0, tau_i_ms: 10.0, tau_x_ms: 5.0 },
+            synapses: SynapseConfig {
+                tau_e_ms: 5.0,
+                tau_i_ms: 10.0,
+                tau_x_ms: 5.0,
+            },
             external: vec![],
-            drive: Some(DriveConfig { sources: 400.0, rate_hz: 15.0, j: 14.0 }),
-            record: RecordConfig { voltage_neurons: vec![0, 4000], ..RecordConfig::default() },
+            drive: Some(DriveConfig {
+                sources: 400.0,
+                rate_hz: 15.0,
+                j: 14.0,
+            }),
+            record: RecordConfig {
+                voltage_neurons: vec![0, 4000],
+                ..RecordConfig::default()
+            },
         }
     }
 
     /// Population sizes implied by the fractions.
     pub fn population_sizes(&self) -> Vec<usize> {
-        self.network.populations.iter().map(|p| (p.fraction * self.network.n as f64).round() as usize).collect()
+        self.network
+            .populations
+            .iter()
+            .map(|p| (p.fraction * self.network.n as f64).round() as usize)
+            .collect()
     }
 
     /// Size of external layer `i`.
@@ -298,15 +378,27 @@ impl SimConfig {
         let r = &self.run;
         check_positive("run.dt_ms", r.dt_ms)?;
         if r.dt_ms > 10.0 {
-            return Err(ParamError::new("run.dt_ms", r.dt_ms, "a step in (0, 10] ms"));
+            return Err(ParamError::new(
+                "run.dt_ms",
+                r.dt_ms,
+                "a step in (0, 10] ms",
+            ));
         }
         check_positive("run.duration_ms", r.duration_ms)?;
         let n_steps = steps_in("run.duration_ms", r.duration_ms, r.dt_ms)?;
         if n_steps > u32::MAX as u64 {
-            return Err(ParamError::new("run.duration_ms", r.duration_ms, "at most 2^32 - 1 steps"));
+            return Err(ParamError::new(
+                "run.duration_ms",
+                r.duration_ms,
+                "at most 2^32 - 1 steps",
+            ));
         }
         if r.threads == 0 || r.threads > 256 {
-            return Err(ParamError::new("run.threads", r.threads, "an integer in [1, 256]"));
+            return Err(ParamError::new(
+                "run.threads",
+                r.threads,
+                "an integer in [1, 256]",
+            ));
         }
         check_positive("run.spike_cap_hz", r.spike_cap_hz)?;
         let n = self.network.n;
@@ -314,26 +406,58 @@ impl SimConfig {
             return Err(ParamError::new("network.n", n, "an integer in [1, 5e7]"));
         }
         if self.network.populations.is_empty() {
-            return Err(ParamError::new("network.populations", "[]", "at least one population"));
+            return Err(ParamError::new(
+                "network.populations",
+                "[]",
+                "at least one population",
+            ));
         }
         for (i, p) in self.network.populations.iter().enumerate() {
-            check_in_range(&format!("network.populations[{i}].fraction"), p.fraction, 0.0, 1.0)?;
+            check_in_range(
+                &format!("network.populations[{i}].fraction"),
+                p.fraction,
+                0.0,
+                1.0,
+            )?;
             if (p.fraction * n as f64).round() < 1.0 {
-                return Err(ParamError::new(format!("network.populations[{i}].fraction"), p.fraction, format!("a fraction giving at least one neuron of n = {n}")));
+                return Err(ParamError::new(
+                    format!("network.populations[{i}].fraction"),
+                    p.fraction,
+                    format!("a fraction giving at least one neuron of n = {n}"),
+                ));
             }
         }
         let total: usize = self.population_sizes().iter().sum();
         if total != n {
-            return Err(ParamError::new("network.populations", format!("sizes adding up to {total}"), format!("fractions whose rounded sizes add up to network.n = {n}")));
+            return Err(ParamError::new(
+                "network.populations",
+                format!("sizes adding up to {total}"),
+                format!("fractions whose rounded sizes add up to network.n = {n}"),
+            ));
         }
-        let names: Vec<&str> = self.network.populations.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = self
+            .network
+            .populations
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         let allowed = names.join(", ");
         let lookup = |field: String, name: &str| -> Result<usize, ParamError> {
-            names.iter().position(|&x| x == name).ok_or_else(|| ParamError::new(field, format!("\"{name}\""), format!("one of the population names: {allowed}")))
+            names.iter().position(|&x| x == name).ok_or_else(|| {
+                ParamError::new(
+                    field,
+                    format!("\"{name}\""),
+                    format!("one of the population names: {allowed}"),
+                )
+            })
         };
         for (i, p) in self.network.populations.iter().enumerate() {
             if p.name.is_empty() || names[..i].contains(&p.name.as_str()) {
-                return Err(ParamError::new(format!("network.populations[{i}].name"), format!("\"{}\"", p.name), "a unique, non-empty name"));
+                return Err(ParamError::new(
+                    format!("network.populations[{i}].name"),
+                    format!("\"{}\"", p.name),
+                    "a unique, non-empty name",
+                ));
             }
         }
         let mut seen = Vec::new();
@@ -342,13 +466,29 @@ impl SimConfig {
             let post = lookup(f("post"), &c.post)?;
             let pre = lookup(f("pre"), &c.pre)?;
             if seen.contains(&(post, pre)) {
-                return Err(ParamError::new(f("pre"), format!("{} <- {}", c.post, c.pre), "each (post, pre) pair at most once"));
+                return Err(ParamError::new(
+                    f("pre"),
+                    format!("{} <- {}", c.post, c.pre),
+                    "each (post, pre) pair at most once",
+                ));
             }
             seen.push((post, pre));
             check_in_range(&f("p"), c.p, 0.0, 1.0)?;
             match self.network.populations[pre].kind {
-                Kind::Excitatory if !(c.j.is_finite() && c.j >= 0.0) => return Err(ParamError::new(f("j"), c.j, format!("a finite j >= 0 (population {} is excitatory)", c.pre))),
-                Kind::Inhibitory if !(c.j.is_finite() && c.j <= 0.0) => return Err(ParamError::new(f("j"), c.j, format!("a finite j <= 0 (population {} is inhibitory)", c.pre))),
+                Kind::Excitatory if !(c.j.is_finite() && c.j >= 0.0) => {
+                    return Err(ParamError::new(
+                        f("j"),
+                        c.j,
+                        format!("a finite j >= 0 (population {} is excitatory)", c.pre),
+                    ));
+                }
+                Kind::Inhibitory if !(c.j.is_finite() && c.j <= 0.0) => {
+                    return Err(ParamError::new(
+                        f("j"),
+                        c.j,
+                        format!("a finite j <= 0 (population {} is inhibitory)", c.pre),
+                    ));
+                }
                 _ => {}
             }
         }
@@ -356,32 +496,64 @@ impl SimConfig {
         check_positive("synapses.tau_e_ms", self.synapses.tau_e_ms)?;
         check_positive("synapses.tau_i_ms", self.synapses.tau_i_ms)?;
         check_positive("synapses.tau_x_ms", self.synapses.tau_x_ms)?;
-        for (name, tau) in [("tau_e_ms", self.synapses.tau_e_ms), ("tau_i_ms", self.synapses.tau_i_ms), ("tau_x_ms", self.synapses.tau_x_ms)] {
-            if tau < r.dt_ms {
-                return Err(ParamError::new(format!("synapses.{name}"), tau, format!("a time constant >= dt = {} ms (Euler decay 1 - dt/tau must stay >= 0)", r.dt_ms)));
+        for (name, tau) in [
+            ("tau_e_ms", self.synapses.tau_e_ms),
+            ("tau_i_ms", self.synapses.tau_i_ms),
+            ("tau_x_ms", self.synapses.tau_x_ms),
+        ] {
+            if tau <= r.dt_ms {
+                return Err(ParamError::new(
+                    format!("synapses.{name}"),
+                    tau,
+                    format!(
+                        "a time constant > dt = {} ms (the Euler decay factor 1 - dt/tau must be > 0)",
+                        r.dt_ms
+                    ),
+                ));
             }
         }
         for (i, x) in self.external.iter().enumerate() {
             let f = |k: &str| format!("external[{i}].{k}");
             check_in_range(&f("fraction"), x.fraction, 0.0, 100.0)?;
             if x.fraction <= 0.0 {
-                return Err(ParamError::new(f("fraction"), x.fraction, "a fraction in (0, 100]"));
+                return Err(ParamError::new(
+                    f("fraction"),
+                    x.fraction,
+                    "a fraction in (0, 100]",
+                ));
             }
-            if x.name.is_empty() || names.contains(&x.name.as_str()) || self.external[..i].iter().any(|y| y.name == x.name) {
-                return Err(ParamError::new(f("name"), format!("\"{}\"", x.name), "a unique, non-empty name not used by a population"));
+            if x.name.is_empty()
+                || names.contains(&x.name.as_str())
+                || self.external[..i].iter().any(|y| y.name == x.name)
+            {
+                return Err(ParamError::new(
+                    f("name"),
+                    format!("\"{}\"", x.name),
+                    "a unique, non-empty name not used by a population",
+                ));
             }
-            self.layer(i).validate().map_err(|e| e.within(&format!("external[{i}]")))?;
+            self.layer(i)
+                .validate()
+                .map_err(|e| e.within(&format!("external[{i}]")))?;
             let mut seen = Vec::new();
             for (t, tg) in x.targets.iter().enumerate() {
                 let g = |k: &str| format!("external[{i}].targets[{t}].{k}");
                 let post = lookup(g("post"), &tg.post)?;
                 if seen.contains(&post) {
-                    return Err(ParamError::new(g("post"), &tg.post, "each target population at most once per layer"));
+                    return Err(ParamError::new(
+                        g("post"),
+                        &tg.post,
+                        "each target population at most once per layer",
+                    ));
                 }
                 seen.push(post);
                 check_in_range(&g("p"), tg.p, 0.0, 1.0)?;
                 if !(tg.j.is_finite() && tg.j >= 0.0) {
-                    return Err(ParamError::new(g("j"), tg.j, "a finite j >= 0 (external layers are excitatory)"));
+                    return Err(ParamError::new(
+                        g("j"),
+                        tg.j,
+                        "a finite j >= 0 (external layers are excitatory)",
+                    ));
                 }
             }
         }
@@ -395,20 +567,40 @@ impl SimConfig {
         check_positive("record.rate_bin_ms", rc.rate_bin_ms)?;
         check_positive("record.interval_ms", rc.interval_ms)?;
         if steps_in("record.interval_ms", rc.interval_ms, r.dt_ms)? == 0 {
-            return Err(ParamError::new("record.interval_ms", rc.interval_ms, format!("at least one step (dt = {} ms)", r.dt_ms)));
+            return Err(ParamError::new(
+                "record.interval_ms",
+                rc.interval_ms,
+                format!("at least one step (dt = {} ms)", r.dt_ms),
+            ));
         }
         if steps_in("record.rate_bin_ms", rc.rate_bin_ms, r.dt_ms)? == 0 {
-            return Err(ParamError::new("record.rate_bin_ms", rc.rate_bin_ms, format!("at least one step (dt = {} ms)", r.dt_ms)));
+            return Err(ParamError::new(
+                "record.rate_bin_ms",
+                rc.rate_bin_ms,
+                format!("at least one step (dt = {} ms)", r.dt_ms),
+            ));
         }
         if steps_in("record.cov_window_ms", rc.cov_window_ms, r.dt_ms)? == 0 {
-            return Err(ParamError::new("record.cov_window_ms", rc.cov_window_ms, format!("a positive whole multiple of dt = {} ms", r.dt_ms)));
+            return Err(ParamError::new(
+                "record.cov_window_ms",
+                rc.cov_window_ms,
+                format!("a positive whole multiple of dt = {} ms", r.dt_ms),
+            ));
         }
         check_in_range("record.burn_in_fraction", rc.burn_in_fraction, 0.0, 0.99)?;
         if let Some(&bad) = rc.voltage_neurons.iter().find(|&&j| j >= n) {
-            return Err(ParamError::new("record.voltage_neurons", bad, format!("neuron indices < network.n = {n}")));
+            return Err(ParamError::new(
+                "record.voltage_neurons",
+                bad,
+                format!("neuron indices < network.n = {n}"),
+            ));
         }
         if rc.voltage_neurons.len() > 10_000 {
-            return Err(ParamError::new("record.voltage_neurons", rc.voltage_neurons.len(), "at most 10000 neurons"));
+            return Err(ParamError::new(
+                "record.voltage_neurons",
+                rc.voltage_neurons.len(),
+                "at most 10000 neurons",
+            ));
         }
         Ok(())
     }

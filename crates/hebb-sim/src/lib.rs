@@ -49,7 +49,9 @@ pub enum SimError {
     Threads(String),
     /// Activity ran away: more spikes than the cap. What was recorded up to
     /// `step` is kept.
-    #[error("spike cap exceeded at t = {t_ms} ms: {spikes} spikes > cap {cap} (run.spike_cap_hz · N · T); the run stopped and kept what it recorded")]
+    #[error(
+        "spike cap exceeded at t = {t_ms} ms: {spikes} spikes > cap {cap} (run.spike_cap_hz · N · T); the run stopped and kept what it recorded"
+    )]
     SpikeCap {
         /// Step at which the cap was exceeded.
         step: u64,
@@ -111,7 +113,8 @@ impl Simulation {
         let mut raster_neurons = Vec::new();
         for p in 0..network.layout.n_pops() {
             let r = network.layout.range(p);
-            raster_neurons.extend((r.start..r.end.min(r.start + rc.raster_per_pop)).map(|j| j as u32));
+            raster_neurons
+                .extend((r.start..r.end.min(r.start + rc.raster_per_pop)).map(|j| j as u32));
         }
         let plan = RecordPlan {
             n_steps,
@@ -134,8 +137,17 @@ impl Simulation {
         // Fewer than two windows (a short run) means no covariances.
         let covariance = hebb_analysis::CountCovariance::new(&network.layout, &cov_cfg).ok();
         let recorder = Recorder::new(plan, &network.layout, network.external.len(), covariance);
-        let spike_cap = (config.run.spike_cap_hz * 1e-3 * network.n() as f64 * grid.duration_ms()).ceil() as u64;
-        Ok(Self { config, network, recorder, sink: None, grid, steps_done: 0, spike_cap })
+        let spike_cap = (config.run.spike_cap_hz * 1e-3 * network.n() as f64 * grid.duration_ms())
+            .ceil() as u64;
+        Ok(Self {
+            config,
+            network,
+            recorder,
+            sink: None,
+            grid,
+            steps_done: 0,
+            spike_cap,
+        })
     }
 
     /// Send every spike to `sink` as well.
@@ -173,9 +185,18 @@ impl Simulation {
     /// is called every 1000 steps with the steps done. Stops with
     /// [`SimError::SpikeCap`] when activity runs away; the recorder keeps
     /// everything up to that step.
-    pub fn run_until(&mut self, end_step: u64, progress: &mut dyn FnMut(u64)) -> Result<(), SimError> {
+    pub fn run_until(
+        &mut self,
+        end_step: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), SimError> {
         let end = end_step.min(self.grid.n_steps);
-        let mut obs = Observers { rec: &mut self.recorder, sink: self.sink.as_deref_mut(), dt: self.grid.dt_ms, error: None };
+        let mut obs = Observers {
+            rec: &mut self.recorder,
+            sink: self.sink.as_deref_mut(),
+            dt: self.grid.dt_ms,
+            error: None,
+        };
         while self.steps_done < end {
             let n = self.steps_done + 1;
             self.network.step(n, &mut obs);
@@ -184,7 +205,12 @@ impl Simulation {
                 return Err(SimError::Io(e));
             }
             if obs.rec.total_spikes > self.spike_cap {
-                return Err(SimError::SpikeCap { step: n, t_ms: self.grid.time_of(n), spikes: obs.rec.total_spikes, cap: self.spike_cap });
+                return Err(SimError::SpikeCap {
+                    step: n,
+                    t_ms: self.grid.time_of(n),
+                    spikes: obs.rec.total_spikes,
+                    cap: self.spike_cap,
+                });
             }
             if n % 1000 == 0 {
                 progress(n);
@@ -209,10 +235,18 @@ impl Simulation {
     pub fn restore(config: SimConfig, cp: Checkpoint) -> Result<Self, SimError> {
         let mut sim = Self::new(config)?;
         if cp.version != 1 {
-            return Err(SimError::Checkpoint(format!("format version {} (this build reads 1)", cp.version)));
+            return Err(SimError::Checkpoint(format!(
+                "format version {} (this build reads 1)",
+                cp.version
+            )));
         }
-        if cp.state.v.len() != sim.network.n() || cp.recorder.plan != sim.recorder.plan || cp.step > sim.grid.n_steps {
-            return Err(SimError::Checkpoint("it was written by a run with a different config".into()));
+        if cp.state.v.len() != sim.network.n()
+            || cp.recorder.plan != sim.recorder.plan
+            || cp.step > sim.grid.n_steps
+        {
+            return Err(SimError::Checkpoint(
+                "it was written by a run with a different config".into(),
+            ));
         }
         sim.network.state = cp.state;
         sim.recorder = cp.recorder;

@@ -33,7 +33,8 @@ pub struct MemorySink {
 
 impl SpikeSink for MemorySink {
     fn spikes(&mut self, t_ms: f64, neurons: &[u32]) -> std::io::Result<()> {
-        self.times_ms.extend(std::iter::repeat_n(t_ms, neurons.len()));
+        self.times_ms
+            .extend(std::iter::repeat_n(t_ms, neurons.len()));
         self.neurons.extend_from_slice(neurons);
         Ok(())
     }
@@ -97,7 +98,12 @@ pub struct Recorder {
 
 impl Recorder {
     /// An empty recorder for a network with `layout` and `n_layers` external layers.
-    pub fn new(plan: RecordPlan, layout: &PopLayout, n_layers: usize, covariance: Option<hebb_analysis::CountCovariance>) -> Self {
+    pub fn new(
+        plan: RecordPlan,
+        layout: &PopLayout,
+        n_layers: usize,
+        covariance: Option<hebb_analysis::CountCovariance>,
+    ) -> Self {
         let n = layout.len();
         let n_pops = layout.n_pops();
         let n_bins = plan.n_steps.div_ceil(plan.bin_steps) as usize;
@@ -173,9 +179,11 @@ impl Recorder {
             sums[3 * p + 2] += st.ix[j];
             sizes[p] += 1;
         }
+        // Stored currents are undecayed (see Network::step): apply phase 7.
         for p in 0..self.n_pops {
             for c in 0..3 {
-                self.mean_currents.push(sums[3 * p + c] / sizes[p].max(1) as f64);
+                self.mean_currents
+                    .push(sums[3 * p + c] * view.decay[c] / sizes[p].max(1) as f64);
             }
         }
         for &j in &self.plan.voltage_neurons {

@@ -27,7 +27,11 @@ impl PoissonDrive {
         check_non_negative("drive.rate_hz", rate_hz)?;
         let lambda = sources * rate_hz * 1e-3 * dt;
         if lambda > 50.0 {
-            return Err(ParamError::new("drive", lambda, "a mean count per step (sources·rate·dt) <= 50"));
+            return Err(ParamError::new(
+                "drive",
+                lambda,
+                "a mean count per step (sources·rate·dt) <= 50",
+            ));
         }
         let mut cdf = Vec::new();
         let mut p = (-lambda).exp();
@@ -58,11 +62,16 @@ impl PoissonDrive {
         k as u32
     }
 
-    /// Add this step's drive to `current[j]` for neurons `first .. first + len`.
-    pub fn add(&self, key: u64, step: u64, first: u64, current: &mut [f64]) {
+    /// Add this step's drive, `count · jump · scale`, to `current[j]` for
+    /// neurons `first .. first + len` (`scale` lets an engine that stores
+    /// its currents in another unit or before a pending decay convert).
+    pub fn add(&self, key: u64, step: u64, first: u64, current: &mut [f64], scale: f64) {
+        let jump = self.jump * scale;
         for (j, c) in current.iter_mut().enumerate() {
             let k = self.count(key, step, first + j as u64);
-            *c += k as f64 * self.jump;
+            if k > 0 {
+                *c += k as f64 * jump;
+            }
         }
     }
 }
@@ -78,7 +87,9 @@ mod tests {
         let d = PoissonDrive::new(400.0, 15.0, 0.1, 1.0).unwrap();
         assert!((d.lambda() - 0.6).abs() < 1e-12);
         let n = 1_000_000u64;
-        let xs: Vec<f64> = (0..n).map(|i| d.count(77, i / 5000, i % 5000) as f64).collect();
+        let xs: Vec<f64> = (0..n)
+            .map(|i| d.count(77, i / 5000, i % 5000) as f64)
+            .collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 0.6).abs() < 6e-3, "mean {mean}");

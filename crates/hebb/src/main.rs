@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hebb", version, about = "Simulate plastic recurrent networks, with the theory beside every run.")]
+#[command(
+    name = "hebb",
+    version,
+    about = "Simulate plastic recurrent networks, with the theory beside every run."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,7 +94,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let config_error = e.chain().any(|c| c.is::<ConfigError>() || c.is::<hebb::core::ParamError>());
+            let config_error = e
+                .chain()
+                .any(|c| c.is::<ConfigError>() || c.is::<hebb::core::ParamError>());
             ExitCode::from(if config_error { 2 } else { 1 })
         }
     }
@@ -105,10 +111,15 @@ fn config_cmd(args: ConfigArgs) -> Result<ExitCode> {
         if args.sets.is_empty() {
             print!("{}", args.preset.toml());
         } else {
-            print!("{}", config::to_toml(&config::load(None, args.preset, &args.sets)?));
+            print!(
+                "{}",
+                config::to_toml(&config::load(None, args.preset, &args.sets)?)
+            );
         }
     } else {
-        bail!(ConfigError::Set("nothing to do: use --print-default or --check FILE".into()));
+        bail!(ConfigError::Set(
+            "nothing to do: use --print-default or --check FILE".into()
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -124,10 +135,20 @@ impl SpikeFiles {
     fn open(dir: &RunDir, keep: Option<u64>) -> Result<Self> {
         let paths = [dir.path("spikes_t_ms.npy"), dir.path("spikes_neuron.npy")];
         let (times, neurons) = match keep {
-            None => (NpyStreamWriter::create_1d(&paths[0])?, NpyStreamWriter::create_1d(&paths[1])?),
-            Some(k) => (NpyStreamWriter::resume(&paths[0], k as usize)?, NpyStreamWriter::resume(&paths[1], k as usize)?),
+            None => (
+                NpyStreamWriter::create_1d(&paths[0])?,
+                NpyStreamWriter::create_1d(&paths[1])?,
+            ),
+            Some(k) => (
+                NpyStreamWriter::resume(&paths[0], k as usize)?,
+                NpyStreamWriter::resume(&paths[1], k as usize)?,
+            ),
         };
-        Ok(Self { times, neurons, paths })
+        Ok(Self {
+            times,
+            neurons,
+            paths,
+        })
     }
 }
 
@@ -145,8 +166,10 @@ impl SpikeSink for SpikeFiles {
     fn checkpoint(&mut self) -> std::io::Result<()> {
         self.finish()?;
         let rows = self.neurons.rows();
-        self.times = NpyStreamWriter::resume(&self.paths[0], rows).map_err(std::io::Error::other)?;
-        self.neurons = NpyStreamWriter::resume(&self.paths[1], rows).map_err(std::io::Error::other)?;
+        self.times =
+            NpyStreamWriter::resume(&self.paths[0], rows).map_err(std::io::Error::other)?;
+        self.neurons =
+            NpyStreamWriter::resume(&self.paths[1], rows).map_err(std::io::Error::other)?;
         Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {
@@ -165,22 +188,36 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let (cfg, dir, checkpoint) = match &args.resume {
         Some(d) => {
             let dir = RunDir::open(d)?;
-            let text = std::fs::read_to_string(dir.path(CONFIG)).with_context(|| format!("reading {}", dir.path(CONFIG).display()))?;
+            let text = std::fs::read_to_string(dir.path(CONFIG))
+                .with_context(|| format!("reading {}", dir.path(CONFIG).display()))?;
             let cfg = config::parse(&text, &[])?;
             let cp_text = std::fs::read_to_string(dir.path(CHECKPOINT)).with_context(|| format!("no checkpoint in {} (was the run started with --checkpoint-every or --stop-at-ms?)", d.display()))?;
-            let cp: Checkpoint = serde_json::from_str(&cp_text).context("reading the checkpoint")?;
+            let cp: Checkpoint =
+                serde_json::from_str(&cp_text).context("reading the checkpoint")?;
             (cfg, dir, Some(cp))
         }
         None => {
             let cfg = config::load(args.config.as_deref(), args.preset, &args.sets)?;
-            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(hebb::io::utc_iso8601(std::time::SystemTime::now()).replace(':', "-")));
+            let out = args.out.clone().unwrap_or_else(|| {
+                PathBuf::from("runs")
+                    .join(hebb::io::utc_iso8601(std::time::SystemTime::now()).replace(':', "-"))
+            });
             let dir = RunDir::create_with(&out, args.overwrite)?;
-            hebb::io::write_atomic(dir.path(CONFIG), |w| std::io::Write::write_all(w, config::to_toml(&cfg).as_bytes()))?;
+            hebb::io::write_atomic(dir.path(CONFIG), |w| {
+                std::io::Write::write_all(w, config::to_toml(&cfg).as_bytes())
+            })?;
             (cfg, dir, None)
         }
     };
     let config_json = serde_json::to_value(&cfg)?;
-    let mut manifest = Manifest::begin(env!("CARGO_PKG_VERSION"), config_json, cfg.run.seed, cfg.run.threads, hebb::io::git_revision(Path::new(env!("CARGO_MANIFEST_DIR"))), &clock);
+    let mut manifest = Manifest::begin(
+        env!("CARGO_PKG_VERSION"),
+        config_json,
+        cfg.run.seed,
+        cfg.run.threads,
+        hebb::io::git_revision(Path::new(env!("CARGO_MANIFEST_DIR"))),
+        &clock,
+    );
     dir.write_manifest(&manifest)?;
 
     eprintln!("building the network (N = {}) ...", cfg.network.n);
@@ -196,17 +233,31 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
         None => {
             let sim = Simulation::new(cfg.clone())?;
-            if cfg.record.spikes { sim.with_sink(Box::new(SpikeFiles::open(&dir, None)?)) } else { sim }
+            if cfg.record.spikes {
+                sim.with_sink(Box::new(SpikeFiles::open(&dir, None)?))
+            } else {
+                sim
+            }
         }
     };
     let build_s = build_clock.wall_s();
-    eprintln!("{} neurons, {} synapses ({:.1} MB) built in {:.2} s", sim.network.n(), sim.network.n_synapses(), sim.network.synapse_bytes() as f64 / 1e6, build_s);
+    eprintln!(
+        "{} neurons, {} synapses ({:.1} MB) built in {:.2} s",
+        sim.network.n(),
+        sim.network.n_synapses(),
+        sim.network.synapse_bytes() as f64 / 1e6,
+        build_s
+    );
 
     // Step, with a progress bar once the run has lasted a few seconds.
     let n_steps = sim.n_steps();
     let dt = cfg.run.dt_ms;
     let bar = ProgressBar::with_draw_target(Some(n_steps), ProgressDrawTarget::hidden());
-    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {percent:>3}% {msg} ETA {eta}").unwrap().progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {percent:>3}% {msg} ETA {eta}")
+            .unwrap()
+            .progress_chars("=> "),
+    );
     let step_clock = Stopwatch::start();
     let cpu_before = hebb::io::cpu_time_s();
     let start_step = sim.steps_done();
@@ -219,8 +270,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         bar.set_position(n);
         bar.set_message(format!("t = {:.1} s", n as f64 * dt * 1e-3));
     };
-    let checkpoint_steps = args.checkpoint_every.map(|s| ((s * 1000.0 / dt).round() as u64).max(1));
-    let stop_step = args.stop_at_ms.map(|ms| ((ms / dt).round() as u64).min(n_steps)).unwrap_or(n_steps);
+    let checkpoint_steps = args
+        .checkpoint_every
+        .map(|s| ((s * 1000.0 / dt).round() as u64).max(1));
+    let stop_step = args
+        .stop_at_ms
+        .map(|ms| ((ms / dt).round() as u64).min(n_steps))
+        .unwrap_or(n_steps);
     let mut stopped: Option<SimError> = None;
     while sim.steps_done() < stop_step {
         let next = match checkpoint_steps {
@@ -244,7 +300,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let step_wall = step_clock.wall_s();
     let step_cpu = hebb::io::cpu_time_s().zip(cpu_before).map(|(a, b)| a - b);
     if sim.steps_done() < n_steps && stopped.is_none() {
-        eprintln!("stopped at t = {:.1} ms with a checkpoint; continue with: hebb run --resume {}", sim.steps_done() as f64 * dt, dir.root().display());
+        eprintln!(
+            "stopped at t = {:.1} ms with a checkpoint; continue with: hebb run --resume {}",
+            sim.steps_done() as f64 * dt,
+            dir.root().display()
+        );
     }
 
     // Outputs.
@@ -252,7 +312,19 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         sink.finish()?;
     }
     let res = sim.results();
-    let summary = hebb::report::summary(&cfg, &sim, &res, hebb::report::Timing { wall_s: clock.wall_s(), build_s, step_wall_s: step_wall, step_cpu_s: step_cpu, steps: sim.steps_done() - start_step }, stopped.as_ref().map(|e| e.to_string()));
+    let summary = hebb::report::summary(
+        &cfg,
+        &sim,
+        &res,
+        hebb::report::Timing {
+            wall_s: clock.wall_s(),
+            build_s,
+            step_wall_s: step_wall,
+            step_cpu_s: step_cpu,
+            steps: sim.steps_done() - start_step,
+        },
+        stopped.as_ref().map(|e| e.to_string()),
+    );
     hebb::report::write_data(&dir, &sim, &res)?;
     dir.write_json("summary.json", &summary)?;
     if !args.no_figures {
@@ -276,6 +348,8 @@ fn write_checkpoint(sim: &mut Simulation, dir: &RunDir) -> Result<()> {
         sink.checkpoint()?;
     }
     let text = serde_json::to_vec(&sim.checkpoint())?;
-    hebb::io::write_atomic(dir.path(CHECKPOINT), |w| std::io::Write::write_all(w, &text))?;
+    hebb::io::write_atomic(dir.path(CHECKPOINT), |w| {
+        std::io::Write::write_all(w, &text)
+    })?;
     Ok(())
 }
