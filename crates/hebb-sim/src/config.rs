@@ -193,7 +193,10 @@ pub struct RecordConfig {
     pub rate_bin_ms: f64,
     /// Sampling interval of mean currents and voltages (ms).
     pub interval_ms: f64,
-    /// Neurons whose membrane potential is recorded.
+    /// Record the membrane potential of the first this-many neurons of
+    /// every population.
+    pub voltage_per_pop: usize,
+    /// Further neurons (global indices) whose membrane potential is recorded.
     pub voltage_neurons: Vec<usize>,
     /// Fraction of the run discarded before rates and covariances.
     pub burn_in_fraction: f64,
@@ -213,7 +216,8 @@ impl Default for RecordConfig {
             spikes: true,
             rate_bin_ms: 100.0,
             interval_ms: 1.0,
-            voltage_neurons: vec![0, 1],
+            voltage_per_pop: 2,
+            voltage_neurons: Vec::new(),
             burn_in_fraction: 0.5,
             cov_window_ms: 250.0,
             cov_sample_per_pop: 200,
@@ -292,10 +296,7 @@ impl SimConfig {
                 ],
             }],
             drive: None,
-            record: RecordConfig {
-                voltage_neurons: vec![0, 1, 4000, 4001],
-                ..RecordConfig::default()
-            },
+            record: RecordConfig::default(),
         }
     }
 
@@ -352,11 +353,22 @@ impl SimConfig {
                 rate_hz: 15.0,
                 j: 14.0,
             }),
-            record: RecordConfig {
-                voltage_neurons: vec![0, 4000],
-                ..RecordConfig::default()
-            },
+            record: RecordConfig::default(),
         }
+    }
+
+    /// The neurons whose voltage is recorded: the first `voltage_per_pop` of
+    /// each population and the listed ones, sorted, without repeats.
+    pub fn voltage_neurons(&self) -> Vec<usize> {
+        let mut v = self.record.voltage_neurons.clone();
+        let mut start = 0;
+        for size in self.population_sizes() {
+            v.extend(start..start + size.min(self.record.voltage_per_pop));
+            start += size;
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// Population sizes implied by the fractions.

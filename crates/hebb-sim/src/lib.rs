@@ -123,7 +123,7 @@ impl Simulation {
             bin_steps: steps_in("record.rate_bin_ms", rc.rate_bin_ms, dt)?,
             interval_steps: steps_in("record.interval_ms", rc.interval_ms, dt)?,
             cov_window_steps: steps_in("record.cov_window_ms", rc.cov_window_ms, dt)?,
-            voltage_neurons: rc.voltage_neurons.clone(),
+            voltage_neurons: config.voltage_neurons(),
             raster_neurons,
             figure_window_steps: ((2000.0 / dt).round() as u64).min(n_steps),
         };

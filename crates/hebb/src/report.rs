@@ -143,7 +143,7 @@ pub fn summary(
         cov_windows: res.cov_windows,
         cov_window_ms: cfg.record.cov_window_ms,
         mean_input_mv_per_ms: res.mean_input.clone(),
-        voltage_neurons: cfg.record.voltage_neurons.clone(),
+        voltage_neurons: cfg.voltage_neurons(),
         spikes: res.spikes,
         synapses: res.synapses,
         synapse_bytes: sim.network.synapse_bytes(),

@@ -1,0 +1,114 @@
+//! The balanced network against its mean-field theory (specs/akil.md §3.1,
+//! §3.2, tolerances of §4.2). Run in release: `cargo test --release`.
+
+use hebb::sim::SimConfig;
+use hebb::sim::Simulation;
+
+fn default_run(c: f64, duration_ms: f64) -> (SimConfig, hebb::sim::RunResults) {
+    let mut cfg = SimConfig::akil_default();
+    cfg.external[0].c = c;
+    cfg.run.duration_ms = duration_ms;
+    cfg.record.spikes = false;
+    let mut sim = Simulation::new(cfg.clone()).unwrap();
+    sim.run(&mut |_| {}).unwrap();
+    (cfg, sim.results())
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    a / b - 1.0
+}
+
+/// N = 5000, c = 0, 10 s (rates over the last 5 s): E and I rates within
+/// 10 % of the leading-order balanced rates 5.824 / 15.882 Hz. Finite-N
+/// corrections are O(1/√N) (≈ 1.4 % times an O(1)–O(10) coefficient); the
+/// authors' package sits at −3 % / −9 % here (spec §4.2), and the 5-s
+/// counting window adds < 1 % of Poisson noise (≈ 10⁵ E spikes). We measure
+/// about −2 % / −9 %.
+#[test]
+fn rates_match_balanced_theory_uncorrelated() {
+    let (cfg, res) = default_run(0.0, 10_000.0);
+    let theory = hebb::theory::rates(&cfg, None).unwrap().rates_hz();
+    assert!((theory[0] - 5.824).abs() < 1e-3 && (theory[1] - 15.882).abs() < 1e-3);
+    let (e, i) = (res.rates_hz["E"], res.rates_hz["I"]);
+    assert!(
+        rel(e, theory[0]).abs() < 0.10,
+        "E {e} Hz vs theory {}",
+        theory[0]
+    );
+    assert!(
+        rel(i, theory[1]).abs() < 0.10,
+        "I {i} Hz vs theory {}",
+        theory[1]
+    );
+    // Balance: E+X and I inputs are each O(√N) (±3.4 mV/ms at N = 5000,
+    // spec §3.1) and cancel to O(1): the net input is < 25 % of either.
+    let m = &res.mean_input["E"];
+    assert!(m.e + m.x > 2.0 && m.i < -2.0, "inputs {m:?}");
+    assert!(m.total.abs() < 0.25 * (m.e + m.x), "net input {m:?}");
+}
+
+/// N = 5000, c = 0.1, 40 s: every external unit thins one shared mother
+/// train, so the delivered external rate varies from seed to seed; the
+/// rates are compared with the theory at the delivered rate (10 %, as
+/// above), and the mean spike-count covariances (250 ms windows, 80 of them)
+/// with the leading-order formula C̄ = T_win W⁻¹W_x c r_x W_xᵀW⁻ᵀ. With 80
+/// windows the relative standard error of a population covariance is
+/// √(2/79) ≈ 0.16, and the leading-order theory carries O(1/√N) bias, so we
+/// require agreement within a factor 0.6–1.6 (we measure ratios ≈ 1.1–1.3).
+/// Uncorrelated input must give covariances more than 10× smaller
+/// (O(1/N) against O(1), spec §3.2).
+#[test]
+fn rates_and_covariances_with_correlated_input() {
+    let (cfg, res) = default_run(0.1, 40_000.0);
+    let delivered = [res.external_rates_hz["X"]];
+    let theory = hebb::theory::rates(&cfg, Some(&delivered))
+        .unwrap()
+        .rates_hz();
+    for (p, th) in ["E", "I"].iter().zip(&theory) {
+        let r = res.rates_hz[*p];
+        assert!(
+            rel(r, *th).abs() < 0.10,
+            "{p}: {r} Hz vs theory at delivered input {th}"
+        );
+    }
+    let cov = hebb::theory::covariances(&cfg, Some(&delivered))
+        .unwrap()
+        .cov_by_pair();
+    for pair in ["E-E", "E-I", "I-I"] {
+        let (m, t) = (res.cov_mean[pair], *cov.get(pair).unwrap());
+        assert!(
+            m / t > 0.6 && m / t < 1.6,
+            "{pair}: covariance {m} vs theory {t}"
+        );
+    }
+    let (_, uncorrelated) = default_run(0.0, 10_000.0);
+    for pair in ["E-E", "E-I", "I-I"] {
+        assert!(
+            uncorrelated.cov_mean[pair] * 10.0 < res.cov_mean[pair],
+            "{pair}: c = 0 gives {} vs c = 0.1 {}",
+            uncorrelated.cov_mean[pair],
+            res.cov_mean[pair]
+        );
+    }
+}
+
+/// The LIF benchmark network of specs/performance.md §2 fires at the rate
+/// its peers report (Brian2 ≈ 5.0 Hz, NEST 5.0–5.3 Hz, §2.8). Our Poisson
+/// drive and the peers' are statistically the same, so 2 s (1 s measured,
+/// ≈ 2·10⁴ E spikes) must land in [4, 6.5] Hz for E and I.
+#[test]
+fn benchmark_network_fires_like_its_peers() {
+    let mut cfg = SimConfig::benchmark();
+    cfg.run.duration_ms = 2000.0;
+    cfg.record.spikes = false;
+    let mut sim = Simulation::new(cfg).unwrap();
+    sim.run(&mut |_| {}).unwrap();
+    let r = sim.results();
+    for p in ["E", "I"] {
+        assert!(
+            (4.0..6.5).contains(&r.rates_hz[p]),
+            "{p}: {} Hz",
+            r.rates_hz[p]
+        );
+    }
+}
