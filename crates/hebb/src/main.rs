@@ -58,6 +58,10 @@ struct RunArgs {
     /// Skip the figures.
     #[arg(long)]
     no_figures: bool,
+    /// Leave this much simulated time out of the speed figures (a warm-up,
+    /// as in the benchmark protocol of specs/performance.md §9).
+    #[arg(long, value_name = "MS", default_value_t = 0.0)]
+    warmup_ms: f64,
 }
 
 #[derive(Args)]
@@ -258,6 +262,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .unwrap()
             .progress_chars("=> "),
     );
+    let warmup_step = ((args.warmup_ms / dt).round() as u64).min(n_steps);
+    if sim.steps_done() < warmup_step {
+        sim.run_until(warmup_step, &mut |_| {})?;
+    }
     let step_clock = Stopwatch::start();
     let cpu_before = hebb::io::cpu_time_s();
     let start_step = sim.steps_done();
