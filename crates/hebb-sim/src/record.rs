@@ -74,6 +74,7 @@ pub struct Recorder {
     pub plan: RecordPlan,
     n_pops: usize,
     pop_of: Vec<u16>,
+    pop_ranges: Vec<(usize, usize)>,
     /// Spikes per neuron after burn-in.
     pub counts_after_burn: Vec<u32>,
     /// Spikes per (bin, population), flattened bin-major.
@@ -110,6 +111,9 @@ impl Recorder {
         Self {
             n_pops,
             pop_of: (0..n).map(|j| layout.pop_of(j) as u16).collect(),
+            pop_ranges: (0..n_pops)
+                .map(|p| (layout.range(p).start, layout.range(p).end))
+                .collect(),
             counts_after_burn: vec![0; n],
             bin_counts: vec![0; n_bins * n_pops],
             external_after_burn: vec![0; n_layers],
@@ -170,20 +174,12 @@ impl Recorder {
     fn sample(&mut self, view: &StepView<'_>) {
         let st = view.state;
         self.sample_t_ms.push(view.n as f64 * self.plan.dt);
-        let mut sums = vec![0.0; self.n_pops * 3];
-        let mut sizes = vec![0usize; self.n_pops];
-        for j in 0..st.v.len() {
-            let p = self.pop_of[j] as usize;
-            sums[3 * p] += st.ie[j];
-            sums[3 * p + 1] += st.ii[j];
-            sums[3 * p + 2] += st.ix[j];
-            sizes[p] += 1;
-        }
         // Stored currents are undecayed (see Network::step): apply phase 7.
-        for p in 0..self.n_pops {
-            for c in 0..3 {
-                self.mean_currents
-                    .push(sums[3 * p + c] * view.decay[c] / sizes[p].max(1) as f64);
+        for &(a, b) in &self.pop_ranges {
+            let size = (b - a).max(1) as f64;
+            for (c, cur) in [&st.ie, &st.ii, &st.ix].into_iter().enumerate() {
+                let sum: f64 = cur[a..b].iter().sum();
+                self.mean_currents.push(sum * view.decay[c] / size);
             }
         }
         for &j in &self.plan.voltage_neurons {

@@ -81,7 +81,14 @@ impl PoissonDrive {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn add_avx2(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [f64], scale: f64) {
+unsafe fn add_avx2(
+    d: &PoissonDrive,
+    key: u64,
+    step: u64,
+    first: u64,
+    current: &mut [f64],
+    scale: f64,
+) {
     add_blocks(d, key, step, first, current, scale)
 }
 
