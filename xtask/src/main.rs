@@ -54,7 +54,9 @@ fn main() -> Result<()> {
 }
 
 fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_else(|_| "?".into())
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn stats(mut xs: Vec<f64>) -> (f64, f64) {
@@ -72,7 +74,10 @@ fn bench(repeats: usize, ms: f64, threads: usize, only: Option<String>) -> Resul
     let out_root = root.join("target/bench");
     let warmup = 200.0;
     let mut report = Vec::new();
-    println!("{:<18} {:>10} {:>10} {:>10} {:>10} {:>8} {:>9}  load (start → end)", "case", "wall min", "wall med", "cpu min", "cpu med", "threads", "RSS MB");
+    println!(
+        "{:<18} {:>10} {:>10} {:>10} {:>10} {:>8} {:>9}  load (start → end)",
+        "case", "wall min", "wall med", "cpu min", "cpu med", "threads", "RSS MB"
+    );
     for case in CASES.iter().filter(|c| only.as_deref().is_none_or(|o| c.name.contains(o))) {
         let (mut wall, mut cpu, mut rss) = (Vec::new(), Vec::new(), 0u64);
         let load_start = load();
@@ -82,7 +87,14 @@ fn bench(repeats: usize, ms: f64, threads: usize, only: Option<String>) -> Resul
             let mut cmd = Command::new(&exe);
             cmd.args(["run", "--overwrite", "--no-figures", "--out"]).arg(&dir);
             cmd.args(case.args);
-            cmd.args(["--set", &format!("run.duration_ms={}", ms + warmup), "--set", &format!("run.threads={threads}"), "--warmup-ms", &warmup.to_string()]);
+            cmd.args([
+                "--set",
+                &format!("run.duration_ms={}", ms + warmup),
+                "--set",
+                &format!("run.threads={threads}"),
+                "--warmup-ms",
+                &warmup.to_string(),
+            ]);
             let o = cmd.output().context("running hebb")?;
             if !o.status.success() {
                 bail!("{} failed: {}", case.name, String::from_utf8_lossy(&o.stderr));
@@ -95,7 +107,11 @@ fn bench(repeats: usize, ms: f64, threads: usize, only: Option<String>) -> Resul
         }
         let load_end = load();
         let ((wmin, wmed), (cmin, cmed)) = (stats(wall.clone()), stats(cpu.clone()));
-        println!("{:<18} {wmin:>10.3} {wmed:>10.3} {cmin:>10.3} {cmed:>10.3} {threads:>8} {:>9.1}  {load_start} → {load_end}", case.name, rss as f64 / 1e6);
+        println!(
+            "{:<18} {wmin:>10.3} {wmed:>10.3} {cmin:>10.3} {cmed:>10.3} {threads:>8} {:>9.1}  {load_start} → {load_end}",
+            case.name,
+            rss as f64 / 1e6
+        );
         report.push(serde_json::json!({
             "case": case.name, "repeats": repeats, "sim_ms": ms, "warmup_ms": warmup, "threads": threads,
             "wall_s_per_sim_s": wall, "cpu_s_per_sim_s": cpu, "wall_min": wmin, "wall_median": wmed, "cpu_min": cmin, "cpu_median": cmed,

@@ -166,10 +166,8 @@ impl CountCovariance {
             let r = layout.range(a);
             let m = cfg.sample_per_pop.min(r.len());
             let mut rng = stream(cfg.seed, Purpose::Sampling, &[SAMPLING_KEY, a as u64]);
-            let mut idx: Vec<u32> = rand::seq::index::sample(&mut rng, r.len(), m)
-                .into_iter()
-                .map(|i| (r.start + i) as u32)
-                .collect();
+            let mut idx: Vec<u32> =
+                rand::seq::index::sample(&mut rng, r.len(), m).into_iter().map(|i| (r.start + i) as u32).collect();
             idx.sort_unstable();
             sample.extend(idx);
             sample_offsets.push(sample.len());
@@ -277,8 +275,7 @@ impl CountCovariance {
     }
 
     fn close_current(&mut self) {
-        self.sample_counts
-            .extend(self.sample.iter().map(|&j| self.counts[j as usize]));
+        self.sample_counts.extend(self.sample.iter().map(|&j| self.counts[j as usize]));
         for &j in &self.active {
             let j = j as usize;
             let n = self.counts[j] as u64;
@@ -334,13 +331,7 @@ impl CountCovariance {
             (Some(&s), Some(&e)) => (s, e),
             _ => return Vec::new(),
         };
-        (s..e)
-            .map(|slot| {
-                (0..self.closed)
-                    .map(|k| self.sample_counts[k * s_tot + slot])
-                    .collect()
-            })
-            .collect()
+        (s..e).map(|slot| (0..self.closed).map(|k| self.sample_counts[k * s_tot + slot]).collect()).collect()
     }
 
     /// Per-neuron mean count per window over the closed windows.
@@ -354,19 +345,11 @@ impl CountCovariance {
     pub fn neuron_variances(&self) -> Result<Vec<f64>, AnalysisError> {
         self.need_windows()?;
         let d = self.denominator();
-        Ok((0..self.counts.len())
-            .map(|j| self.var_num(j) as f64 / d)
-            .collect())
+        Ok((0..self.counts.len()).map(|j| self.var_num(j) as f64 / d).collect())
     }
 
     fn need_windows(&self) -> Result<(), AnalysisError> {
-        if self.closed < 2 {
-            Err(AnalysisError::NotEnoughClosedWindows {
-                closed: self.closed,
-            })
-        } else {
-            Ok(())
-        }
+        if self.closed < 2 { Err(AnalysisError::NotEnoughClosedWindows { closed: self.closed }) } else { Ok(()) }
     }
 
     /// W (W − 1).
@@ -405,16 +388,12 @@ impl CountCovariance {
                 }
             }
         }
-        let sv: Vec<i128> = (0..np)
-            .map(|a| self.layout.range(a).map(|j| self.var_num(j)).sum())
-            .collect();
+        let sv: Vec<i128> = (0..np).map(|a| self.layout.range(a).map(|j| self.var_num(j)).sum()).collect();
 
-        let mean_count: Vec<Option<f64>> = (0..np)
-            .map(|a| (pops[a].size > 0).then(|| tot[a] as f64 / (w as f64 * size(a))))
-            .collect();
-        let mean_var: Vec<Option<f64>> = (0..np)
-            .map(|a| (pops[a].size > 0).then(|| sv[a] as f64 / (d * size(a))))
-            .collect();
+        let mean_count: Vec<Option<f64>> =
+            (0..np).map(|a| (pops[a].size > 0).then(|| tot[a] as f64 / (w as f64 * size(a)))).collect();
+        let mean_var: Vec<Option<f64>> =
+            (0..np).map(|a| (pops[a].size > 0).then(|| sv[a] as f64 / (d * size(a)))).collect();
         let fano: Vec<Option<f64>> = (0..np)
             .map(|a| match (mean_var[a], mean_count[a]) {
                 (Some(v), Some(m)) if m > 0.0 => Some(v / m),
@@ -436,14 +415,13 @@ impl CountCovariance {
                 } else {
                     match diagonal {
                         Diagonal::Include => Some(num as f64 / (d * size(a) * size(a))),
-                        Diagonal::Exclude => (pops[a].size >= 2)
-                            .then(|| (num - sv[a]) as f64 / (d * size(a) * (size(a) - 1.0))),
+                        Diagonal::Exclude => {
+                            (pops[a].size >= 2).then(|| (num - sv[a]) as f64 / (d * size(a) * (size(a) - 1.0)))
+                        }
                     }
                 };
                 let r = match (c, mean_var[a], mean_var[b]) {
-                    (Some(c), Some(va), Some(vb)) if va > 0.0 && vb > 0.0 => {
-                        Some(c / (va * vb).sqrt())
-                    }
+                    (Some(c), Some(va), Some(vb)) if va > 0.0 && vb > 0.0 => Some(c / (va * vb).sqrt()),
                     _ => None,
                 };
                 cov.push((name.clone(), c));
@@ -451,8 +429,7 @@ impl CountCovariance {
                 sampled.push((name, self.sampled_pairs(a, b)));
             }
         }
-        let names =
-            |v: Vec<Option<f64>>| Keyed(pops.iter().map(|p| p.name.clone()).zip(v).collect());
+        let names = |v: Vec<Option<f64>>| Keyed(pops.iter().map(|p| p.name.clone()).zip(v).collect());
         Ok(CountCovarianceStats {
             diagonal,
             n_windows: w,
@@ -463,11 +440,7 @@ impl CountCovariance {
             fano: names(fano),
             cov: Keyed(cov),
             corr: Keyed(corr),
-            sample_size: Keyed(
-                (0..np)
-                    .map(|a| (pops[a].name.clone(), self.sampled_neurons(a).len()))
-                    .collect(),
-            ),
+            sample_size: Keyed((0..np).map(|a| (pops[a].name.clone(), self.sampled_neurons(a).len())).collect()),
             sampled: Keyed(sampled),
         })
     }
@@ -503,15 +476,10 @@ impl CountCovariance {
             let start = if a == b { i + 1 } else { 0 };
             for l in start..mb {
                 let m = self.sample[sb + l] as usize;
-                let num =
-                    wi * g[i * mb + l] as i128 - self.sum_n[j] as i128 * self.sum_n[m] as i128;
+                let num = wi * g[i * mb + l] as i128 - self.sum_n[j] as i128 * self.sum_n[m] as i128;
                 let c = num as f64 / d;
                 let (vj, vm) = (self.var_num(j), self.var_num(m));
-                let r = if vj > 0 && vm > 0 {
-                    c / ((vj as f64 / d) * (vm as f64 / d)).sqrt()
-                } else {
-                    f64::NAN
-                };
+                let r = if vj > 0 && vm > 0 { c / ((vj as f64 / d) * (vm as f64 / d)).sqrt() } else { f64::NAN };
                 pairs.push((j as u32, m as u32));
                 cov.push(c);
                 corr.push(r);
@@ -523,8 +491,7 @@ impl CountCovariance {
             n_pairs,
             mean_cov: (n_pairs > 0).then(|| cov.iter().sum::<f64>() / n_pairs as f64),
             n_corr_defined: defined.len(),
-            mean_corr: (!defined.is_empty())
-                .then(|| defined.iter().sum::<f64>() / defined.len() as f64),
+            mean_corr: (!defined.is_empty()).then(|| defined.iter().sum::<f64>() / defined.len() as f64),
             pairs,
             cov,
             corr,

@@ -23,23 +23,13 @@ neuron_id!(u16, u32, u64, usize, i32, i64);
 
 /// Check equal lengths, finite times and ids below `n`; returns the ids as
 /// indices only lazily (second pass by the caller), so memory stays O(1).
-pub(crate) fn validate_spikes<I: NeuronId>(
-    times_ms: &[f64],
-    ids: &[I],
-    n: usize,
-) -> Result<(), AnalysisError> {
+pub(crate) fn validate_spikes<I: NeuronId>(times_ms: &[f64], ids: &[I], n: usize) -> Result<(), AnalysisError> {
     if times_ms.len() != ids.len() {
-        return Err(AnalysisError::LengthMismatch {
-            times: times_ms.len(),
-            ids: ids.len(),
-        });
+        return Err(AnalysisError::LengthMismatch { times: times_ms.len(), ids: ids.len() });
     }
     for (index, (&t, &id)) in times_ms.iter().zip(ids).enumerate() {
         if !t.is_finite() {
-            return Err(AnalysisError::BadSpike {
-                index,
-                reason: format!("time {t} is not finite"),
-            });
+            return Err(AnalysisError::BadSpike { index, reason: format!("time {t} is not finite") });
         }
         match id.to_index() {
             Some(i) if i < n => {}

@@ -52,15 +52,12 @@ mod keyed;
 pub mod rates;
 
 pub use covariance::{
-    CountCovariance, CountCovarianceStats, CovarianceConfig, Diagonal, SampledPairStats,
-    count_covariance,
+    CountCovariance, CountCovarianceStats, CovarianceConfig, Diagonal, SampledPairStats, count_covariance,
 };
 pub use error::AnalysisError;
 pub use ids::NeuronId;
 pub use keyed::Keyed;
-pub use rates::{
-    BinnedPopulationRates, BinnedRates, RateCounter, Rates, binned_population_rates, rates_hz,
-};
+pub use rates::{BinnedPopulationRates, BinnedRates, RateCounter, Rates, binned_population_rates, rates_hz};
 
 /// Relative tolerance at bin boundaries: a spike at `t` falls in bin
 /// `floor((t − start)/width + EDGE_TOL)`, so times computed as `n · dt` that

@@ -28,17 +28,9 @@ impl RateCounter {
         hebb_core::check_finite("t0_ms", t0_ms)?;
         hebb_core::check_finite("t1_ms", t1_ms)?;
         if t1_ms <= t0_ms {
-            return Err(
-                ParamError::new("t1_ms", t1_ms, format!("a time > t0_ms = {t0_ms}")).into(),
-            );
+            return Err(ParamError::new("t1_ms", t1_ms, format!("a time > t0_ms = {t0_ms}")).into());
         }
-        Ok(Self {
-            layout: layout.clone(),
-            t0_ms,
-            t1_ms,
-            counts: vec![0; layout.len()],
-            rejected: 0,
-        })
+        Ok(Self { layout: layout.clone(), t0_ms, t1_ms, counts: vec![0; layout.len()], rejected: 0 })
     }
 
     /// Record a spike of `neuron` at `t_ms`; spikes outside `[t0, t1)` are
@@ -96,21 +88,12 @@ impl Rates {
                 .enumerate()
                 .map(|(a, p)| {
                     let total: u64 = counts[layout.range(a)].iter().sum();
-                    let hz = if p.size == 0 {
-                        f64::NAN
-                    } else {
-                        total as f64 / (p.size as f64 * secs)
-                    };
+                    let hz = if p.size == 0 { f64::NAN } else { total as f64 / (p.size as f64 * secs) };
                     (p.name.clone(), hz)
                 })
                 .collect(),
         );
-        Self {
-            t0_ms,
-            t1_ms,
-            population_hz,
-            counts,
-        }
+        Self { t0_ms, t1_ms, population_hz, counts }
     }
 
     /// Per-neuron rates in Hz.
@@ -165,12 +148,7 @@ impl BinnedRates {
         hebb_core::check_positive("bin_ms", bin_ms)?;
         let full = grid_index(t_end_ms, 0.0, bin_ms);
         if full > 1e8 {
-            return Err(ParamError::new(
-                "bin_ms",
-                bin_ms,
-                format!("at most 1e8 bins over {t_end_ms} ms"),
-            )
-            .into());
+            return Err(ParamError::new("bin_ms", bin_ms, format!("at most 1e8 bins over {t_end_ms} ms")).into());
         }
         let full = full.max(0.0) as usize;
         let partial = t_end_ms - full as f64 * bin_ms > crate::EDGE_TOL * bin_ms;
@@ -215,10 +193,7 @@ impl BinnedRates {
     pub fn rates(&self) -> BinnedPopulationRates {
         let np = self.layout.n_pops();
         let bin_start_ms: Vec<f64> = (0..self.n_bins).map(|k| k as f64 * self.bin_ms).collect();
-        let bin_width_ms: Vec<f64> = bin_start_ms
-            .iter()
-            .map(|&s| (s + self.bin_ms).min(self.t_end_ms) - s)
-            .collect();
+        let bin_width_ms: Vec<f64> = bin_start_ms.iter().map(|&s| (s + self.bin_ms).min(self.t_end_ms) - s).collect();
         let rates_hz = Keyed(
             self.layout
                 .pops()
@@ -230,8 +205,7 @@ impl BinnedRates {
                             if p.size == 0 {
                                 f64::NAN
                             } else {
-                                self.counts[k * np + a] as f64 * 1e3
-                                    / (p.size as f64 * bin_width_ms[k])
+                                self.counts[k * np + a] as f64 * 1e3 / (p.size as f64 * bin_width_ms[k])
                             }
                         })
                         .collect();
@@ -239,13 +213,7 @@ impl BinnedRates {
                 })
                 .collect(),
         );
-        BinnedPopulationRates {
-            bin_ms: self.bin_ms,
-            t_end_ms: self.t_end_ms,
-            bin_start_ms,
-            bin_width_ms,
-            rates_hz,
-        }
+        BinnedPopulationRates { bin_ms: self.bin_ms, t_end_ms: self.t_end_ms, bin_start_ms, bin_width_ms, rates_hz }
     }
 }
 

@@ -25,11 +25,7 @@ fn layout(sizes: &[(&str, usize)]) -> PopLayout {
             .map(|(i, &(n, s))| Population {
                 name: n.into(),
                 size: s,
-                kind: if i == 0 {
-                    Kind::Excitatory
-                } else {
-                    Kind::Inhibitory
-                },
+                kind: if i == 0 { Kind::Excitatory } else { Kind::Inhibitory },
             })
             .collect(),
     )
@@ -41,9 +37,7 @@ fn layout(sizes: &[(&str, usize)]) -> PopLayout {
 /// 1 + j % 5; neuron 5 is silent.
 fn synth_counts(layout: &PopLayout, seed: u64) -> Vec<Vec<u32>> {
     let mut rng = stream(seed, Purpose::User, &[1]);
-    let shared: Vec<u32> = (0..W)
-        .map(|_| Poisson::new(3.0).unwrap().sample(&mut rng) as u32)
-        .collect();
+    let shared: Vec<u32> = (0..W).map(|_| Poisson::new(3.0).unwrap().sample(&mut rng) as u32).collect();
     (0..layout.len())
         .map(|j| {
             let gain = if layout.pop_of(j) == 0 { 1 } else { 2 };
@@ -75,10 +69,7 @@ fn spikes(counts: &[Vec<u32>], seed: u64) -> (Vec<f64>, Vec<u32>) {
         }
         for _ in 0..3 {
             v.push((rng.random::<f64>() * BURN_IN * 0.999, j as u32));
-            v.push((
-                BURN_IN + W as f64 * WIN + rng.random::<f64>() * 129.0,
-                j as u32,
-            ));
+            v.push((BURN_IN + W as f64 * WIN + rng.random::<f64>() * 129.0, j as u32));
         }
     }
     v.shuffle(&mut rng);
@@ -88,10 +79,7 @@ fn spikes(counts: &[Vec<u32>], seed: u64) -> (Vec<f64>, Vec<u32>) {
 /// numpy.cov of the counts (rows = neurons), two-pass in f64.
 fn brute_cov(counts: &[Vec<u32>]) -> Vec<Vec<f64>> {
     let w = counts[0].len() as f64;
-    let means: Vec<f64> = counts
-        .iter()
-        .map(|c| c.iter().map(|&x| x as f64).sum::<f64>() / w)
-        .collect();
+    let means: Vec<f64> = counts.iter().map(|c| c.iter().map(|&x| x as f64).sum::<f64>() / w).collect();
     let n = counts.len();
     let mut c = vec![vec![0.0; n]; n];
     for j in 0..n {
@@ -110,12 +98,7 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn cfg(sample: usize, seed: u64) -> CovarianceConfig {
-    CovarianceConfig {
-        window_ms: WIN,
-        sample_per_pop: sample,
-        seed,
-        ..CovarianceConfig::new(BURN_IN, T_END)
-    }
+    CovarianceConfig { window_ms: WIN, sample_per_pop: sample, seed, ..CovarianceConfig::new(BURN_IN, T_END) }
 }
 
 #[test]
@@ -159,11 +142,8 @@ fn population_means_match_brute_force() {
             }
             let name = &l.pops()[a].name;
             assert!(close(s.mean_var.get(name).unwrap().unwrap(), mean_var(a)));
-            let mc = l
-                .range(a)
-                .map(|j| counts[j].iter().sum::<u32>() as f64)
-                .sum::<f64>()
-                / (W * l.range(a).len()) as f64;
+            let mc =
+                l.range(a).map(|j| counts[j].iter().sum::<u32>() as f64).sum::<f64>() / (W * l.range(a).len()) as f64;
             assert!(close(s.mean_count.get(name).unwrap().unwrap(), mc));
             assert!(close(s.fano.get(name).unwrap().unwrap(), mean_var(a) / mc));
         }
@@ -171,12 +151,8 @@ fn population_means_match_brute_force() {
         assert!(s.corr.get("E-I").unwrap().unwrap() > 0.2);
     }
     // The conventions differ: Include − Exclude (N−1)/N = V̄/N.
-    let (inc, exc) = (
-        acc.stats(Diagonal::Include).unwrap(),
-        acc.stats(Diagonal::Exclude).unwrap(),
-    );
-    let diff =
-        inc.cov.get("I-I").unwrap().unwrap() - exc.cov.get("I-I").unwrap().unwrap() * 23.0 / 24.0;
+    let (inc, exc) = (acc.stats(Diagonal::Include).unwrap(), acc.stats(Diagonal::Exclude).unwrap());
+    let diff = inc.cov.get("I-I").unwrap().unwrap() - exc.cov.get("I-I").unwrap().unwrap() * 23.0 / 24.0;
     assert!(close(diff, mean_var(1) / 24.0));
     assert_eq!(inc.cov.get("E-I"), exc.cov.get("E-I"));
 }
@@ -206,12 +182,7 @@ fn sampled_pairs_match_brute_force() {
             assert_eq!((l.pop_of(j), l.pop_of(m)), (a, b));
             assert!(acc.sampled_neurons(a).contains(&(j as u32)));
             assert!(acc.sampled_neurons(b).contains(&(m as u32)));
-            assert!(
-                close(p.cov[i], c[j][m]),
-                "{key} ({j},{m}): {} vs {}",
-                p.cov[i],
-                c[j][m]
-            );
+            assert!(close(p.cov[i], c[j][m]), "{key} ({j},{m}): {} vs {}", p.cov[i], c[j][m]);
             sum += c[j][m];
             if c[j][j] > 0.0 && c[m][m] > 0.0 {
                 let r = c[j][m] / (c[j][j] * c[m][m]).sqrt();
@@ -268,10 +239,7 @@ fn sample_is_seeded_and_within_populations() {
 }
 
 fn stats_equal(x: &CountCovarianceStats, y: &CountCovarianceStats) {
-    assert_eq!(
-        serde_json::to_string(x).unwrap(),
-        serde_json::to_string(y).unwrap()
-    );
+    assert_eq!(serde_json::to_string(x).unwrap(), serde_json::to_string(y).unwrap());
     for ((_, p), (_, q)) in x.sampled.0.iter().zip(&y.sampled.0) {
         assert_eq!(p.pairs, q.pairs);
         assert_eq!(p.cov, q.cov);
@@ -329,10 +297,7 @@ fn late_and_bad_spikes_are_tallied() {
     assert_eq!(acc.late_spikes(), 1);
     assert_eq!(acc.rejected_spikes(), 2);
     assert_eq!(acc.n_windows_closed(), 1);
-    assert!(matches!(
-        acc.stats(Diagonal::Exclude),
-        Err(AnalysisError::NotEnoughClosedWindows { closed: 1 })
-    ));
+    assert!(matches!(acc.stats(Diagonal::Exclude), Err(AnalysisError::NotEnoughClosedWindows { closed: 1 })));
     acc.finish();
     assert_eq!(acc.n_windows_closed(), 4);
     let s = acc.stats(Diagonal::Include).unwrap();
@@ -348,18 +313,8 @@ fn too_few_windows_is_an_error_not_a_panic() {
     let t = [10.0, 20.0];
     let id = [0u32, 3];
     // Window longer than the recording.
-    let e = count_covariance(
-        &t,
-        &id,
-        &l,
-        &CovarianceConfig::new(0.0, 200.0),
-        Diagonal::Exclude,
-    )
-    .unwrap_err();
-    assert!(
-        matches!(e, AnalysisError::TooFewWindows { fit: 0, .. }),
-        "{e:?}"
-    );
+    let e = count_covariance(&t, &id, &l, &CovarianceConfig::new(0.0, 200.0), Diagonal::Exclude).unwrap_err();
+    assert!(matches!(e, AnalysisError::TooFewWindows { fit: 0, .. }), "{e:?}");
     assert!(e.to_string().contains("at least 2"), "{e}");
     // Exactly one window.
     let e = CountCovariance::new(&l, &CovarianceConfig::new(0.0, 300.0)).unwrap_err();
@@ -367,26 +322,12 @@ fn too_few_windows_is_an_error_not_a_panic() {
     // Burn-in after the end.
     assert!(CountCovariance::new(&l, &CovarianceConfig::new(500.0, 100.0)).is_err());
     // Bad window.
-    let bad = CovarianceConfig {
-        window_ms: 0.0,
-        ..CovarianceConfig::new(0.0, 1000.0)
-    };
-    assert!(
-        matches!(CountCovariance::new(&l, &bad), Err(AnalysisError::Param(p)) if p.field == "window_ms")
-    );
-    let bad = CovarianceConfig {
-        window_ms: 1e-9,
-        ..CovarianceConfig::new(0.0, 1e6)
-    };
-    assert!(matches!(
-        CountCovariance::new(&l, &bad),
-        Err(AnalysisError::Param(_))
-    ));
+    let bad = CovarianceConfig { window_ms: 0.0, ..CovarianceConfig::new(0.0, 1000.0) };
+    assert!(matches!(CountCovariance::new(&l, &bad), Err(AnalysisError::Param(p)) if p.field == "window_ms"));
+    let bad = CovarianceConfig { window_ms: 1e-9, ..CovarianceConfig::new(0.0, 1e6) };
+    assert!(matches!(CountCovariance::new(&l, &bad), Err(AnalysisError::Param(_))));
     let bad = CovarianceConfig::new(f64::NAN, 1000.0);
-    assert!(matches!(
-        CountCovariance::new(&l, &bad),
-        Err(AnalysisError::Param(_))
-    ));
+    assert!(matches!(CountCovariance::new(&l, &bad), Err(AnalysisError::Param(_))));
     // Bad arrays.
     let ok = CovarianceConfig::new(0.0, 1000.0);
     assert!(matches!(
@@ -461,20 +402,13 @@ fn json_summary_is_keyed_by_pair_in_layout_order() {
     let s = count_covariance(&t, &id, &l, &cfg(5, 0), Diagonal::Exclude).unwrap();
     let j = serde_json::to_string(&s).unwrap();
     let cov = &j[j.find("\"cov\":").unwrap()..];
-    let (ee, ei, ii) = (
-        cov.find("\"E-E\"").unwrap(),
-        cov.find("\"E-I\"").unwrap(),
-        cov.find("\"I-I\"").unwrap(),
-    );
+    let (ee, ei, ii) = (cov.find("\"E-E\"").unwrap(), cov.find("\"E-I\"").unwrap(), cov.find("\"I-I\"").unwrap());
     assert!(ee < ei && ei < ii);
     assert!(!j.contains("I-E"));
     let v: serde_json::Value = serde_json::from_str(&j).unwrap();
     assert_eq!(v["diagonal"], "exclude");
     assert_eq!(v["n_windows"], W);
     assert!(v["sampled"]["E-I"]["mean_cov"].is_number());
-    assert!(
-        v["sampled"]["E-I"].get("cov").is_none(),
-        "distributions are not serialised"
-    );
+    assert!(v["sampled"]["E-I"].get("cov").is_none(), "distributions are not serialised");
     assert_eq!(pair_names(&l), vec!["E-E", "E-I", "I-I"]);
 }

@@ -5,26 +5,15 @@ use hebb_analysis::*;
 use hebb_core::{Kind, PopLayout, Population};
 
 fn layout(sizes: &[(&str, usize)]) -> PopLayout {
-    PopLayout::new(
-        sizes
-            .iter()
-            .map(|&(n, s)| Population {
-                name: n.into(),
-                size: s,
-                kind: Kind::Excitatory,
-            })
-            .collect(),
-    )
-    .unwrap()
+    PopLayout::new(sizes.iter().map(|&(n, s)| Population { name: n.into(), size: s, kind: Kind::Excitatory }).collect())
+        .unwrap()
 }
 
 #[test]
 fn window_rates_are_exact_and_half_open() {
     let l = layout(&[("E", 3), ("I", 2)]);
     // [100, 600): 100.0 counts, 600.0 does not, 599.9 does.
-    let times = [
-        50.0, 100.0, 250.0, 599.9, 600.0, 700.0, 300.0, 301.0, 302.0, 400.0,
-    ];
+    let times = [50.0, 100.0, 250.0, 599.9, 600.0, 700.0, 300.0, 301.0, 302.0, 400.0];
     let ids: [u32; 10] = [0, 0, 1, 1, 1, 2, 3, 3, 3, 4];
     let r = rates_hz(&times, &ids, &l, 100.0, 600.0).unwrap();
     assert_eq!(r.counts, vec![1, 2, 0, 3, 1]);
@@ -61,18 +50,7 @@ fn spike_a_rounding_error_before_a_boundary_counts_after_it() {
 fn binned_rates_include_the_partial_last_bin() {
     let l = layout(&[("E", 2), ("I", 1)]);
     // T = 1050, bins of 100: 10 full bins and one of 50 ms.
-    let times = [
-        0.0,
-        99.99,
-        100.0 - 1e-11,
-        150.0,
-        1000.0,
-        1049.0,
-        1050.0,
-        2000.0,
-        -1.0,
-        500.0,
-    ];
+    let times = [0.0, 99.99, 100.0 - 1e-11, 150.0, 1000.0, 1049.0, 1050.0, 2000.0, -1.0, 500.0];
     let ids: [u32; 10] = [0, 1, 0, 2, 0, 1, 0, 0, 0, 2];
     let b = binned_population_rates(&times, &ids, &l, 1050.0, 100.0).unwrap();
     assert_eq!(b.bin_start_ms.len(), 11);
@@ -118,38 +96,15 @@ fn whole_number_of_bins_has_no_partial_bin() {
 fn bad_input_is_an_error() {
     let l = layout(&[("E", 2), ("Z", 0)]);
     let t = [1.0, 2.0];
-    assert!(
-        matches!(rates_hz(&t, &[0u32, 1], &l, 5.0, 5.0), Err(AnalysisError::Param(p)) if p.field == "t1_ms")
-    );
-    assert!(matches!(
-        rates_hz(&t, &[0u32, 1], &l, f64::NAN, 5.0),
-        Err(AnalysisError::Param(_))
-    ));
-    assert!(matches!(
-        rates_hz(&t, &[0u32], &l, 0.0, 5.0),
-        Err(AnalysisError::LengthMismatch { .. })
-    ));
-    assert!(matches!(
-        rates_hz(&t, &[0u32, 2], &l, 0.0, 5.0),
-        Err(AnalysisError::BadSpike { index: 1, .. })
-    ));
-    assert!(matches!(
-        rates_hz(&[f64::NAN], &[0u32], &l, 0.0, 5.0),
-        Err(AnalysisError::BadSpike { index: 0, .. })
-    ));
+    assert!(matches!(rates_hz(&t, &[0u32, 1], &l, 5.0, 5.0), Err(AnalysisError::Param(p)) if p.field == "t1_ms"));
+    assert!(matches!(rates_hz(&t, &[0u32, 1], &l, f64::NAN, 5.0), Err(AnalysisError::Param(_))));
+    assert!(matches!(rates_hz(&t, &[0u32], &l, 0.0, 5.0), Err(AnalysisError::LengthMismatch { .. })));
+    assert!(matches!(rates_hz(&t, &[0u32, 2], &l, 0.0, 5.0), Err(AnalysisError::BadSpike { index: 1, .. })));
+    assert!(matches!(rates_hz(&[f64::NAN], &[0u32], &l, 0.0, 5.0), Err(AnalysisError::BadSpike { index: 0, .. })));
     let e = rates_hz(&t, &[0i32, -3], &l, 0.0, 5.0).unwrap_err();
     assert!(e.to_string().contains("-3"), "{e}");
-    for (t_end, bin) in [
-        (0.0, 10.0),
-        (100.0, 0.0),
-        (100.0, -1.0),
-        (f64::INFINITY, 1.0),
-        (1e12, 1e-3),
-    ] {
-        assert!(
-            binned_population_rates::<u32>(&[], &[], &l, t_end, bin).is_err(),
-            "{t_end} {bin}"
-        );
+    for (t_end, bin) in [(0.0, 10.0), (100.0, 0.0), (100.0, -1.0), (f64::INFINITY, 1.0), (1e12, 1e-3)] {
+        assert!(binned_population_rates::<u32>(&[], &[], &l, t_end, bin).is_err(), "{t_end} {bin}");
     }
     // An empty population has an undefined rate (NaN, JSON null).
     let r = rates_hz(&t, &[0u32, 1], &l, 0.0, 5.0).unwrap();

@@ -19,10 +19,7 @@ impl std::fmt::Display for ConnectivityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Param(e) => e.fmt(f),
-            Self::TooManySynapses(n) => write!(
-                f,
-                "{n} synapses exceed the 2^32 - 1 that u32 positions address"
-            ),
+            Self::TooManySynapses(n) => write!(f, "{n} synapses exceed the 2^32 - 1 that u32 positions address"),
         }
     }
 }
@@ -81,12 +78,7 @@ impl Csr {
                 ));
             }
         }
-        Ok(Self {
-            n_post,
-            offsets,
-            targets,
-            weights,
-        })
+        Ok(Self { n_post, offsets, targets, weights })
     }
 
     /// Number of presynaptic neurons (rows).
@@ -142,6 +134,11 @@ impl Csr {
     pub fn weights_mut(&mut self) -> &mut [f32] {
         &mut self.weights
     }
+    /// Targets (read-only) and weights (mutable) together, for updates that
+    /// need both.
+    pub fn targets_weights_mut(&mut self) -> (&[u32], &mut [f32]) {
+        (&self.targets, &mut self.weights)
+    }
     /// The row offsets (length `n_pre + 1`).
     pub fn offsets(&self) -> &[u32] {
         &self.offsets
@@ -172,20 +169,30 @@ pub struct PostIndex {
 impl PostIndex {
     /// Counting sort of the CSR positions by target.
     pub fn build(csr: &Csr) -> Self {
+        Self::build_block(csr, 0..csr.n_pre(), 0..csr.n_post())
+    }
+
+    /// The index of one block only: synapses from `pre` onto `post` (e.g.
+    /// the one synapse type a plasticity rule acts on), so a network pays
+    /// the 8 bytes per synapse of the index only for its plastic synapses.
+    pub fn build_block(csr: &Csr, pre: std::ops::Range<usize>, post: std::ops::Range<usize>) -> Self {
         let n_post = csr.n_post();
         let mut counts = vec![0u32; n_post + 1];
-        for &t in csr.targets() {
-            counts[t as usize + 1] += 1;
+        for k in pre.clone() {
+            for &t in &csr.targets()[csr.row_range_to(k, &post)] {
+                counts[t as usize + 1] += 1;
+            }
         }
         for i in 0..n_post {
             counts[i + 1] += counts[i];
         }
         let offsets = counts.clone();
         let mut fill = counts;
-        let mut positions = vec![0u32; csr.n_synapses()];
-        let mut pre_of = vec![0u32; csr.n_synapses()];
-        for k in 0..csr.n_pre() {
-            for pos in csr.row_range(k) {
+        let total = offsets[n_post] as usize;
+        let mut positions = vec![0u32; total];
+        let mut pre_of = vec![0u32; total];
+        for k in pre {
+            for pos in csr.row_range_to(k, &post) {
                 let t = csr.targets()[pos] as usize;
                 let slot = fill[t] as usize;
                 positions[slot] = pos as u32;
@@ -193,11 +200,7 @@ impl PostIndex {
                 fill[t] += 1;
             }
         }
-        Self {
-            offsets,
-            positions,
-            pre_of,
-        }
+        Self { offsets, positions, pre_of }
     }
     /// CSR positions of the synapses onto postsynaptic neuron `j`.
     #[inline]
@@ -248,9 +251,7 @@ pub fn bernoulli(
 ) -> Result<Csr, ConnectivityError> {
     for (b, blk) in blocks.iter().enumerate() {
         if !(blk.p.is_finite() && (0.0..=1.0).contains(&blk.p)) {
-            return Err(
-                ParamError::new(format!("block[{b}].p"), blk.p, "a probability in [0, 1]").into(),
-            );
+            return Err(ParamError::new(format!("block[{b}].p"), blk.p, "a probability in [0, 1]").into());
         }
         if blk.pre.end > n_pre || blk.post.end > n_post {
             return Err(ParamError::new(
@@ -261,12 +262,7 @@ pub fn bernoulli(
             .into());
         }
         if !blk.weight.is_finite() {
-            return Err(ParamError::new(
-                format!("block[{b}].weight"),
-                blk.weight,
-                "a finite number",
-            )
-            .into());
+            return Err(ParamError::new(format!("block[{b}].weight"), blk.weight, "a finite number").into());
         }
     }
     let mut order: Vec<&Block> = blocks.iter().collect();
@@ -282,10 +278,7 @@ pub fn bernoulli(
             .into());
         }
     }
-    let expected: f64 = blocks
-        .iter()
-        .map(|b| b.p * b.pre.len() as f64 * b.post.len() as f64)
-        .sum();
+    let expected: f64 = blocks.iter().map(|b| b.p * b.pre.len() as f64 * b.post.len() as f64).sum();
     if expected > (u32::MAX as f64) * 0.95 {
         return Err(ConnectivityError::TooManySynapses(expected as u64));
     }
@@ -326,12 +319,7 @@ pub fn bernoulli(
         }
         offsets.push(targets.len() as u32);
     }
-    Ok(Csr {
-        n_post,
-        offsets,
-        targets,
-        weights,
-    })
+    Ok(Csr { n_post, offsets, targets, weights })
 }
 
 #[cfg(test)]
@@ -341,34 +329,10 @@ mod tests {
     fn two_pop_blocks(n: usize, p: f64, autapses: bool) -> Vec<Block> {
         let ne = n * 4 / 5;
         vec![
-            Block {
-                pre: 0..ne,
-                post: 0..ne,
-                p,
-                weight: 1.0,
-                autapses,
-            },
-            Block {
-                pre: 0..ne,
-                post: ne..n,
-                p,
-                weight: 2.0,
-                autapses,
-            },
-            Block {
-                pre: ne..n,
-                post: 0..ne,
-                p,
-                weight: -3.0,
-                autapses,
-            },
-            Block {
-                pre: ne..n,
-                post: ne..n,
-                p,
-                weight: -4.0,
-                autapses,
-            },
+            Block { pre: 0..ne, post: 0..ne, p, weight: 1.0, autapses },
+            Block { pre: 0..ne, post: ne..n, p, weight: 2.0, autapses },
+            Block { pre: ne..n, post: 0..ne, p, weight: -3.0, autapses },
+            Block { pre: ne..n, post: ne..n, p, weight: -4.0, autapses },
         ]
     }
 
@@ -388,15 +352,11 @@ mod tests {
             assert!((count - m * p).abs() < 5.0 * sd, "{count} vs {}", m * p);
         }
         let idx = csr.post_index();
-        let indeg: Vec<f64> = (0..4000)
-            .map(|j| idx.incoming_pre(j).iter().filter(|&&k| k < 4000).count() as f64)
-            .collect();
+        let indeg: Vec<f64> =
+            (0..4000).map(|j| idx.incoming_pre(j).iter().filter(|&&k| k < 4000).count() as f64).collect();
         let mean = indeg.iter().sum::<f64>() / 4000.0;
         let var = indeg.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3999.0;
-        assert!(
-            (var / (4000.0 * p * (1.0 - p)) - 1.0).abs() < 0.1,
-            "in-degree variance {var}"
-        );
+        assert!((var / (4000.0 * p * (1.0 - p)) - 1.0).abs() < 0.1, "in-degree variance {var}");
     }
 
     #[test]
@@ -428,20 +388,9 @@ mod tests {
 
     #[test]
     fn post_index_is_the_exact_transpose() {
-        let csr = bernoulli(
-            200,
-            120,
-            &[Block {
-                pre: 0..200,
-                post: 0..120,
-                p: 0.3,
-                weight: 0.5,
-                autapses: true,
-            }],
-            11,
-            2,
-        )
-        .unwrap();
+        let csr =
+            bernoulli(200, 120, &[Block { pre: 0..200, post: 0..120, p: 0.3, weight: 0.5, autapses: true }], 11, 2)
+                .unwrap();
         let idx = csr.post_index();
         let mut seen = 0;
         for j in 0..120 {
@@ -458,32 +407,12 @@ mod tests {
     fn bad_blocks_are_errors_not_panics() {
         let mut b = two_pop_blocks(10, 0.5, true);
         b[0].p = 1.5;
-        assert!(
-            matches!(bernoulli(10, 10, &b, 0, 0), Err(ConnectivityError::Param(e)) if e.field == "block[0].p")
-        );
-        let b = vec![Block {
-            pre: 0..20,
-            post: 0..5,
-            p: 0.5,
-            weight: 1.0,
-            autapses: true,
-        }];
+        assert!(matches!(bernoulli(10, 10, &b, 0, 0), Err(ConnectivityError::Param(e)) if e.field == "block[0].p"));
+        let b = vec![Block { pre: 0..20, post: 0..5, p: 0.5, weight: 1.0, autapses: true }];
         assert!(bernoulli(10, 10, &b, 0, 0).is_err());
         let b = vec![
-            Block {
-                pre: 0..10,
-                post: 0..6,
-                p: 0.5,
-                weight: 1.0,
-                autapses: true,
-            },
-            Block {
-                pre: 0..10,
-                post: 5..10,
-                p: 0.5,
-                weight: 1.0,
-                autapses: true,
-            },
+            Block { pre: 0..10, post: 0..6, p: 0.5, weight: 1.0, autapses: true },
+            Block { pre: 0..10, post: 5..10, p: 0.5, weight: 1.0, autapses: true },
         ];
         assert!(bernoulli(10, 10, &b, 0, 0).is_err());
     }

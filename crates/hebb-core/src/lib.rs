@@ -41,16 +41,8 @@ pub struct ParamError {
 
 impl ParamError {
     /// Build an error for `field` holding `got`, which must satisfy `allowed`.
-    pub fn new(
-        field: impl Into<String>,
-        got: impl std::fmt::Display,
-        allowed: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            got: got.to_string(),
-            allowed: allowed.into(),
-        }
+    pub fn new(field: impl Into<String>, got: impl std::fmt::Display, allowed: impl Into<String>) -> Self {
+        Self { field: field.into(), got: got.to_string(), allowed: allowed.into() }
     }
 
     /// Prefix the field path, e.g. `size` → `network.populations[1].size`.
@@ -62,20 +54,12 @@ impl ParamError {
 
 /// Check that `value` is finite and strictly positive.
 pub fn check_positive(field: &str, value: f64) -> Result<(), ParamError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(ParamError::new(field, value, "a finite number > 0"))
-    }
+    if value.is_finite() && value > 0.0 { Ok(()) } else { Err(ParamError::new(field, value, "a finite number > 0")) }
 }
 
 /// Check that `value` is finite and ≥ 0.
 pub fn check_non_negative(field: &str, value: f64) -> Result<(), ParamError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(ParamError::new(field, value, "a finite number >= 0"))
-    }
+    if value.is_finite() && value >= 0.0 { Ok(()) } else { Err(ParamError::new(field, value, "a finite number >= 0")) }
 }
 
 /// Check that `value` lies in the closed interval `[lo, hi]`.
@@ -83,19 +67,11 @@ pub fn check_in_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<(), P
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(ParamError::new(
-            field,
-            value,
-            format!("a number in [{lo}, {hi}]"),
-        ))
+        Err(ParamError::new(field, value, format!("a number in [{lo}, {hi}]")))
     }
 }
 
 /// Check that `value` is finite.
 pub fn check_finite(field: &str, value: f64) -> Result<(), ParamError> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(ParamError::new(field, value, "a finite number"))
-    }
+    if value.is_finite() { Ok(()) } else { Err(ParamError::new(field, value, "a finite number")) }
 }

@@ -42,27 +42,15 @@ impl PopLayout {
     /// total size must fit in `u32` (synapse targets are stored as `u32`).
     pub fn new(pops: Vec<Population>) -> Result<Self, ParamError> {
         if pops.is_empty() {
-            return Err(ParamError::new(
-                "populations",
-                "[]",
-                "at least one population",
-            ));
+            return Err(ParamError::new("populations", "[]", "at least one population"));
         }
         if pops.len() > u16::MAX as usize {
-            return Err(ParamError::new(
-                "populations",
-                pops.len(),
-                "at most 65535 populations",
-            ));
+            return Err(ParamError::new("populations", pops.len(), "at most 65535 populations"));
         }
         let mut offsets = vec![0usize];
         for (i, p) in pops.iter().enumerate() {
             if p.name.is_empty() {
-                return Err(ParamError::new(
-                    format!("populations[{i}].name"),
-                    "\"\"",
-                    "a non-empty name",
-                ));
+                return Err(ParamError::new(format!("populations[{i}].name"), "\"\"", "a non-empty name"));
             }
             if pops[..i].iter().any(|q| q.name == p.name) {
                 return Err(ParamError::new(
@@ -75,21 +63,13 @@ impl PopLayout {
         }
         let total = *offsets.last().unwrap();
         if total == 0 || total > u32::MAX as usize / 2 {
-            return Err(ParamError::new(
-                "populations",
-                total,
-                "a total size in [1, 2^31)",
-            ));
+            return Err(ParamError::new("populations", total, "a total size in [1, 2^31)"));
         }
         let mut pop_of = Vec::with_capacity(total);
         for (i, p) in pops.iter().enumerate() {
             pop_of.extend(std::iter::repeat_n(i as u16, p.size));
         }
-        Ok(Self {
-            pops,
-            offsets,
-            pop_of,
-        })
+        Ok(Self { pops, offsets, pop_of })
     }
 
     /// Total number of neurons.
@@ -134,20 +114,12 @@ mod tests {
     use super::*;
 
     fn pop(name: &str, size: usize, kind: Kind) -> Population {
-        Population {
-            name: name.into(),
-            size,
-            kind,
-        }
+        Population { name: name.into(), size, kind }
     }
 
     #[test]
     fn ranges_are_contiguous() {
-        let l = PopLayout::new(vec![
-            pop("E", 8, Kind::Excitatory),
-            pop("I", 2, Kind::Inhibitory),
-        ])
-        .unwrap();
+        let l = PopLayout::new(vec![pop("E", 8, Kind::Excitatory), pop("I", 2, Kind::Inhibitory)]).unwrap();
         assert_eq!(l.range(0), 0..8);
         assert_eq!(l.range(1), 8..10);
         assert_eq!(l.pop_of(7), 0);
@@ -157,11 +129,7 @@ mod tests {
 
     #[test]
     fn duplicate_names_are_rejected() {
-        let e = PopLayout::new(vec![
-            pop("E", 1, Kind::Excitatory),
-            pop("E", 1, Kind::Inhibitory),
-        ])
-        .unwrap_err();
+        let e = PopLayout::new(vec![pop("E", 1, Kind::Excitatory), pop("E", 1, Kind::Inhibitory)]).unwrap_err();
         assert_eq!(e.field, "populations[1].name");
     }
 }

@@ -49,10 +49,7 @@ pub fn key_hash(seed: u64, purpose: Purpose, ids: &[u64]) -> u64 {
     let mut h = mix64(seed ^ 0x9e37_79b9_7f4a_7c15);
     h = mix64(h ^ (purpose as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     for (k, &id) in ids.iter().enumerate() {
-        h = mix64(
-            h.wrapping_add(id)
-                .wrapping_add((k as u64 + 1).wrapping_mul(0xd6e8_feb8_6659_fd93)),
-        );
+        h = mix64(h.wrapping_add(id).wrapping_add((k as u64 + 1).wrapping_mul(0xd6e8_feb8_6659_fd93)));
     }
     h
 }
@@ -64,10 +61,7 @@ pub fn stream(seed: u64, purpose: Purpose, ids: &[u64]) -> Pcg64 {
     let s_lo = mix64(h ^ 0x2);
     let i_hi = mix64(h ^ 0x3);
     let i_lo = mix64(h ^ 0x4);
-    Pcg64::new(
-        ((s_hi as u128) << 64) | s_lo as u128,
-        ((i_hi as u128) << 64) | i_lo as u128,
-    )
+    Pcg64::new(((s_hi as u128) << 64) | s_lo as u128, ((i_hi as u128) << 64) | i_lo as u128)
 }
 
 /// A stateless uniform draw in `[0, 1)` for `(key, step, id)`, with 53 random
@@ -77,8 +71,7 @@ pub fn stream(seed: u64, purpose: Purpose, ids: &[u64]) -> Pcg64 {
 #[inline(always)]
 pub fn counter_uniform(key: u64, step: u64, id: u64) -> f64 {
     let h = mix64(
-        mix64(key ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15))
-            .wrapping_add(id.wrapping_mul(0xd1b5_4a32_d192_ed03)),
+        mix64(key ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_add(id.wrapping_mul(0xd1b5_4a32_d192_ed03)),
     );
     (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
@@ -118,10 +111,7 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(a, d);
         // The key is order-sensitive: (1, 2) and (2, 1) are different streams.
-        assert_ne!(
-            key_hash(0, Purpose::User, &[1, 2]),
-            key_hash(0, Purpose::User, &[2, 1])
-        );
+        assert_ne!(key_hash(0, Purpose::User, &[1, 2]), key_hash(0, Purpose::User, &[2, 1]));
     }
 
     #[test]
@@ -130,21 +120,14 @@ mod tests {
         // sqrt(1/12/2e5) ≈ 6.5e-4, so 4e-3 is a > 6-sigma bound.
         let key = key_hash(5, Purpose::Drive, &[]);
         let n = 200_000u64;
-        let xs: Vec<f64> = (0..n)
-            .map(|i| counter_uniform(key, i / 1000, i % 1000))
-            .collect();
+        let xs: Vec<f64> = (0..n).map(|i| counter_uniform(key, i / 1000, i % 1000)).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 0.5).abs() < 4e-3, "mean {mean}");
         assert!((var - 1.0 / 12.0).abs() < 2e-3, "var {var}");
         assert!(xs.iter().all(|&x| (0.0..1.0).contains(&x)));
         // Neighbouring counters are not correlated (lag-1 correlation ~ N(0, 1/sqrt(n))).
-        let c: f64 = xs
-            .windows(2)
-            .map(|w| (w[0] - 0.5) * (w[1] - 0.5))
-            .sum::<f64>()
-            / n as f64
-            * 12.0;
+        let c: f64 = xs.windows(2).map(|w| (w[0] - 0.5) * (w[1] - 0.5)).sum::<f64>() / n as f64 * 12.0;
         assert!(c.abs() < 0.015, "lag-1 correlation {c}");
     }
 }

@@ -20,10 +20,7 @@ pub(crate) const BUF_BYTES: usize = 1 << 20;
 pub(crate) fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = format!(".{name}.{}-{n}.tmp", std::process::id());
     match path.parent() {
         Some(dir) => dir.join(tmp),
@@ -34,12 +31,8 @@ pub(crate) fn temp_path(path: &Path) -> PathBuf {
 /// Create a new temporary file beside `path` (never clobbering an existing file).
 pub(crate) fn create_temp(path: &Path) -> Result<(PathBuf, File)> {
     let tmp = temp_path(path);
-    let file = OpenOptions::new()
-        .write(true)
-        .read(true)
-        .create_new(true)
-        .open(&tmp)
-        .ctx("create temporary file for", path)?;
+    let file =
+        OpenOptions::new().write(true).read(true).create_new(true).open(&tmp).ctx("create temporary file for", path)?;
     Ok((tmp, file))
 }
 
@@ -68,10 +61,7 @@ where
         let mut w = BufWriter::with_capacity(BUF_BYTES, file);
         fill(&mut w).ctx("write", path)?;
         w.flush().ctx("write", path)?;
-        let file = w
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .ctx("write", path)?;
+        let file = w.into_inner().map_err(|e| e.into_error()).ctx("write", path)?;
         file.sync_all().ctx("sync", path)?;
         drop(file);
         std::fs::rename(&tmp, path).ctx("rename temporary file onto", path)

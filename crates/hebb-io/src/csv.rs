@@ -15,19 +15,11 @@ use crate::error::{IoError, Result};
 /// Format one `f64` for CSV as described in the [module docs](self); parses back exactly.
 pub fn format_f64(v: f64) -> String {
     let a = v.abs();
-    if v == 0.0 || !v.is_finite() || (1e-5..1e16).contains(&a) {
-        format!("{v}")
-    } else {
-        format!("{v:e}")
-    }
+    if v == 0.0 || !v.is_finite() || (1e-5..1e16).contains(&a) { format!("{v}") } else { format!("{v:e}") }
 }
 
 fn quote(name: &str) -> String {
-    if name.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    } else {
-        name.to_owned()
-    }
+    if name.contains([',', '"', '\n', '\r']) { format!("\"{}\"", name.replace('"', "\"\"")) } else { name.to_owned() }
 }
 
 fn write_line<W: Write>(w: &mut W, cells: impl Iterator<Item = String>) -> std::io::Result<()> {
@@ -55,24 +47,12 @@ fn write_line<W: Write>(w: &mut W, cells: impl Iterator<Item = String>) -> std::
 /// assert_eq!(std::fs::read_to_string(&path).unwrap(), "t,rate_e\n0,5.5\n0.1,6.25\n");
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
-pub fn write_csv<R: AsRef<[f64]>>(
-    path: impl AsRef<Path>,
-    columns: &[&str],
-    rows: &[R],
-) -> Result<()> {
+pub fn write_csv<R: AsRef<[f64]>>(path: impl AsRef<Path>, columns: &[&str], rows: &[R]) -> Result<()> {
     let path = path.as_ref();
-    if let Some((i, r)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.as_ref().len() != columns.len())
-    {
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.as_ref().len() != columns.len()) {
         return Err(IoError::Shape {
             path: path.into(),
-            detail: format!(
-                "row {i} has {} values for {} columns",
-                r.as_ref().len(),
-                columns.len()
-            ),
+            detail: format!("row {i} has {} values for {} columns", r.as_ref().len(), columns.len()),
         });
     }
     write_atomic(path, |w| {
@@ -92,10 +72,7 @@ pub fn write_csv_columns(path: impl AsRef<Path>, columns: &[(&str, &[f64])]) -> 
     if let Some((name, v)) = columns.iter().find(|c| c.1.len() != n) {
         return Err(IoError::Shape {
             path: path.into(),
-            detail: format!(
-                "column `{name}` has {} values, the first column has {n}",
-                v.len()
-            ),
+            detail: format!("column `{name}` has {} values, the first column has {n}", v.len()),
         });
     }
     write_atomic(path, |w| {

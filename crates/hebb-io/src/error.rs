@@ -85,11 +85,7 @@ pub enum IoError {
 impl IoError {
     /// Wrap an OS error with the operation and path involved.
     pub fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        IoError::Io {
-            op,
-            path: path.into(),
-            source,
-        }
+        IoError::Io { op, path: path.into(), source }
     }
 
     /// The path this error is about.

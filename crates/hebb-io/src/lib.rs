@@ -56,8 +56,8 @@ pub use atomic::write_atomic;
 pub use csv::{write_csv, write_csv_columns};
 pub use error::{IoError, Result};
 pub use npy::{
-    NpyArray, NpyElement, NpyHeader, NpyStreamWriter, read_npy, read_npy_f32, read_npy_f64,
-    read_npy_header, read_npy_i64, read_npy_u8, read_npy_u32, write_npy,
+    NpyArray, NpyElement, NpyHeader, NpyStreamWriter, read_npy, read_npy_f32, read_npy_f64, read_npy_header,
+    read_npy_i64, read_npy_u8, read_npy_u32, write_npy,
 };
 pub use resources::{Stopwatch, cpu_time_s, load_average, peak_rss_bytes};
 pub use run_dir::{DataFile, Manifest, RunDir, git_revision, hostname, utc_iso8601, write_json};

@@ -113,10 +113,7 @@ fn shape_literal<D: std::fmt::Display>(shape: &[D]) -> String {
 }
 
 fn dict_literal<D: std::fmt::Display>(descr: &str, shape: &[D]) -> String {
-    format!(
-        "{{'descr': '{descr}', 'fortran_order': False, 'shape': {}, }}",
-        shape_literal(shape)
-    )
+    format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {}, }}", shape_literal(shape))
 }
 
 /// Total header length (magic to `\n`, inclusive) hebb uses for `ndim` axes of `descr`:
@@ -148,20 +145,13 @@ fn check_ndim(path: &Path, shape: &[usize]) -> Result<()> {
     if shape.is_empty() || shape.len() > 2 {
         return Err(IoError::Shape {
             path: path.into(),
-            detail: format!(
-                "shape {shape:?} has {} axes; hebb writes 1-D or 2-D arrays",
-                shape.len()
-            ),
+            detail: format!("shape {shape:?} has {} axes; hebb writes 1-D or 2-D arrays", shape.len()),
         });
     }
     Ok(())
 }
 
-fn write_elements<T: NpyElement, W: Write>(
-    w: &mut W,
-    data: &[T],
-    scratch: &mut Vec<u8>,
-) -> std::io::Result<()> {
+fn write_elements<T: NpyElement, W: Write>(w: &mut W, data: &[T], scratch: &mut Vec<u8>) -> std::io::Result<()> {
     for chunk in data.chunks(CHUNK) {
         scratch.clear();
         T::extend_le(chunk, scratch);
@@ -254,10 +244,7 @@ pub struct NpyStreamWriter<T: NpyElement> {
 impl<T: NpyElement> NpyStreamWriter<T> {
     fn open(path: &Path, ncols: Option<usize>) -> Result<Self> {
         if ncols == Some(0) {
-            return Err(IoError::Shape {
-                path: path.into(),
-                detail: "rows must have at least one column".into(),
-            });
+            return Err(IoError::Shape { path: path.into(), detail: "rows must have at least one column".into() });
         }
         let (tmp, file) = create_temp(path)?;
         let mut w = Self {
@@ -301,10 +288,7 @@ impl<T: NpyElement> NpyStreamWriter<T> {
     pub fn resume(path: impl AsRef<Path>, keep_rows: usize) -> Result<Self> {
         let path = path.as_ref();
         let header = read_npy_header(path)?;
-        let bad = |detail: String| IoError::Npy {
-            path: path.into(),
-            detail,
-        };
+        let bad = |detail: String| IoError::Npy { path: path.into(), detail };
         check_descr::<T>(path, &header.descr)?;
         if header.fortran_order && header.shape.len() > 1 {
             return Err(bad("cannot append to a Fortran-order array".into()));
@@ -313,10 +297,7 @@ impl<T: NpyElement> NpyStreamWriter<T> {
             [_] => None,
             [_, m] if m > 0 => Some(m),
             _ => {
-                return Err(bad(format!(
-                    "cannot append to an array of shape {:?}",
-                    header.shape
-                )));
+                return Err(bad(format!("cannot append to an array of shape {:?}", header.shape)));
             }
         };
         let reserved = reserved_header_len(T::DESCR, header.shape.len()) as u64;
@@ -328,35 +309,20 @@ impl<T: NpyElement> NpyStreamWriter<T> {
         }
         let rows = header.shape[0];
         if rows < keep_rows {
-            return Err(bad(format!(
-                "holds {rows} rows, fewer than the {keep_rows} to keep"
-            )));
+            return Err(bad(format!("holds {rows} rows, fewer than the {keep_rows} to keep")));
         }
         let row_elems = ncols.unwrap_or(1);
         let len = keep_rows * row_elems; // keep_rows <= rows, and rows * row_elems fits (checked below)
-        let data_bytes = std::fs::metadata(path)
-            .ctx("inspect", path)?
-            .len()
-            .saturating_sub(header.data_offset);
-        let needed = rows
-            .checked_mul(row_elems)
-            .and_then(|n| n.checked_mul(T::SIZE));
+        let data_bytes = std::fs::metadata(path).ctx("inspect", path)?.len().saturating_sub(header.data_offset);
+        let needed = rows.checked_mul(row_elems).and_then(|n| n.checked_mul(T::SIZE));
         if needed.is_none_or(|b| data_bytes < b as u64) {
-            return Err(bad(format!(
-                "data section is truncated ({data_bytes} bytes for shape {:?})",
-                header.shape
-            )));
+            return Err(bad(format!("data section is truncated ({data_bytes} bytes for shape {:?})", header.shape)));
         }
         let tmp = temp_path(path);
         std::fs::rename(path, &tmp).ctx("move aside for appending", path)?;
         let reopen = || -> Result<File> {
-            let mut f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&tmp)
-                .ctx("reopen", path)?;
-            f.set_len(header.data_offset + (len * T::SIZE) as u64)
-                .ctx("truncate", path)?;
+            let mut f = OpenOptions::new().read(true).write(true).open(&tmp).ctx("reopen", path)?;
+            f.set_len(header.data_offset + (len * T::SIZE) as u64).ctx("truncate", path)?;
             f.seek(SeekFrom::End(0)).ctx("seek in", path)?;
             Ok(f)
         };
@@ -392,23 +358,14 @@ impl<T: NpyElement> NpyStreamWriter<T> {
         {
             return Err(IoError::Shape {
                 path: self.path.clone(),
-                detail: format!(
-                    "appended {} values, not a whole number of rows of {m}",
-                    values.len()
-                ),
+                detail: format!("appended {} values, not a whole number of rows of {m}", values.len()),
             });
         }
         if self.append_failed {
-            return Err(IoError::StreamClosed {
-                path: self.path.clone(),
-                state: "failed an earlier write",
-            });
+            return Err(IoError::StreamClosed { path: self.path.clone(), state: "failed an earlier write" });
         }
         let Some(out) = self.out.as_mut() else {
-            return Err(IoError::StreamClosed {
-                path: self.path.clone(),
-                state: "is already finished",
-            });
+            return Err(IoError::StreamClosed { path: self.path.clone(), state: "is already finished" });
         };
         match write_elements(out, values, &mut self.scratch) {
             Ok(()) => {
@@ -460,25 +417,15 @@ impl<T: NpyElement> NpyStreamWriter<T> {
             return Ok(self.path.clone());
         }
         let Some(out) = self.out.take() else {
-            return Err(IoError::StreamClosed {
-                path: self.path.clone(),
-                state: "failed to finish earlier",
-            });
+            return Err(IoError::StreamClosed { path: self.path.clone(), state: "failed to finish earlier" });
         };
         let path = self.path.clone();
-        let mut file = out
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .ctx("write", &path)?;
+        let mut file = out.into_inner().map_err(|e| e.into_error()).ctx("write", &path)?;
         // Drop any bytes of a partially failed append.
-        file.set_len(self.header_len + (self.len * T::SIZE) as u64)
-            .ctx("truncate", &path)?;
+        file.set_len(self.header_len + (self.len * T::SIZE) as u64).ctx("truncate", &path)?;
         let header = npy_header::<T>(&self.shape());
         if header.len() as u64 != self.header_len {
-            return Err(IoError::Npy {
-                path,
-                detail: "internal error: header length changed".into(),
-            });
+            return Err(IoError::Npy { path, detail: "internal error: header length changed".into() });
         }
         file.seek(SeekFrom::Start(0)).ctx("seek in", &path)?;
         file.write_all(&header).ctx("write", &path)?;
@@ -534,17 +481,11 @@ impl DictParser<'_> {
             self.i += 1;
             Ok(())
         } else {
-            Err(format!(
-                "expected `{}` at byte {} of the header dict",
-                c as char, self.i
-            ))
+            Err(format!("expected `{}` at byte {} of the header dict", c as char, self.i))
         }
     }
     fn string(&mut self) -> Result<String, String> {
-        let q = self
-            .peek()
-            .filter(|&c| c == b'\'' || c == b'"')
-            .ok_or("expected a quoted string")?;
+        let q = self.peek().filter(|&c| c == b'\'' || c == b'"').ok_or("expected a quoted string")?;
         self.i += 1;
         let start = self.i;
         while self.i < self.s.len() && self.s[self.i] != q {
@@ -581,9 +522,7 @@ impl DictParser<'_> {
                         self.i += 1;
                     }
                     let digits = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-                    let d = digits
-                        .parse::<usize>()
-                        .map_err(|_| format!("bad shape entry at byte {start}"))?;
+                    let d = digits.parse::<usize>().map_err(|_| format!("bad shape entry at byte {start}"))?;
                     dims.push(d);
                     if self.s.get(self.i) == Some(&b'L') {
                         self.i += 1; // Python 2 long suffix
@@ -595,10 +534,7 @@ impl DictParser<'_> {
                     }
                 }
             }
-            _ => Err(format!(
-                "unsupported value at byte {} of the header dict",
-                self.i
-            )),
+            _ => Err(format!("unsupported value at byte {} of the header dict", self.i)),
         }
     }
 }
@@ -632,45 +568,32 @@ fn parse_dict(text: &[u8]) -> Result<(String, bool, Vec<usize>), String> {
 }
 
 fn read_header_from<R: Read>(r: &mut R, path: &Path) -> Result<NpyHeader> {
-    let bad = |detail: String| IoError::Npy {
-        path: path.into(),
-        detail,
-    };
+    let bad = |detail: String| IoError::Npy { path: path.into(), detail };
     let mut pre = [0u8; 8];
-    r.read_exact(&mut pre)
-        .map_err(|_| bad("file is shorter than the NPY preamble".into()))?;
+    r.read_exact(&mut pre).map_err(|_| bad("file is shorter than the NPY preamble".into()))?;
     if &pre[..6] != NPY_MAGIC {
         return Err(bad("missing the NPY magic string".into()));
     }
     let (hlen, prefix) = match pre[6] {
         1 => {
             let mut b = [0u8; 2];
-            r.read_exact(&mut b)
-                .map_err(|_| bad("truncated header".into()))?;
+            r.read_exact(&mut b).map_err(|_| bad("truncated header".into()))?;
             (u16::from_le_bytes(b) as usize, 10)
         }
         2 | 3 => {
             let mut b = [0u8; 4];
-            r.read_exact(&mut b)
-                .map_err(|_| bad("truncated header".into()))?;
+            r.read_exact(&mut b).map_err(|_| bad("truncated header".into()))?;
             (u32::from_le_bytes(b) as usize, 12)
         }
         v => return Err(bad(format!("unsupported NPY version {v}.{}", pre[7]))),
     };
     let mut text = Vec::new();
-    r.take(hlen as u64)
-        .read_to_end(&mut text)
-        .ctx("read", path)?;
+    r.take(hlen as u64).read_to_end(&mut text).ctx("read", path)?;
     if text.len() != hlen {
         return Err(bad("truncated header".into()));
     }
     let (descr, fortran_order, shape) = parse_dict(&text).map_err(bad)?;
-    Ok(NpyHeader {
-        descr,
-        fortran_order,
-        shape,
-        data_offset: (prefix + hlen) as u64,
-    })
+    Ok(NpyHeader { descr, fortran_order, shape, data_offset: (prefix + hlen) as u64 })
 }
 
 /// Read and parse only the header of the NPY file at `path` (versions 1.0, 2.0 and 3.0).
@@ -687,10 +610,7 @@ fn check_descr<T: NpyElement>(path: &Path, descr: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(IoError::Npy {
-            path: path.into(),
-            detail: format!("dtype is '{descr}', expected '{}'", T::DESCR),
-        })
+        Err(IoError::Npy { path: path.into(), detail: format!("dtype is '{descr}', expected '{}'", T::DESCR) })
     }
 }
 
@@ -702,10 +622,7 @@ pub fn read_npy<T: NpyElement>(path: impl AsRef<Path>) -> Result<NpyArray<T>> {
     let file_len = file.metadata().ctx("inspect", path)?.len();
     let mut r = BufReader::with_capacity(BUF_BYTES, file);
     let header = read_header_from(&mut r, path)?;
-    let bad = |detail: String| IoError::Npy {
-        path: path.into(),
-        detail,
-    };
+    let bad = |detail: String| IoError::Npy { path: path.into(), detail };
     check_descr::<T>(path, &header.descr)?;
     if header.fortran_order && header.shape.len() > 1 {
         return Err(bad("Fortran-order arrays are not supported".into()));
@@ -733,10 +650,7 @@ pub fn read_npy<T: NpyElement>(path: impl AsRef<Path>) -> Result<NpyArray<T>> {
         r.read_exact(bytes).ctx("read", path)?;
         data.extend(bytes.chunks_exact(T::SIZE).map(T::from_le));
     }
-    Ok(NpyArray {
-        data,
-        shape: header.shape,
-    })
+    Ok(NpyArray { data, shape: header.shape })
 }
 
 /// Read an `<f8` NPY file. See [`read_npy`].

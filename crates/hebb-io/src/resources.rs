@@ -69,11 +69,7 @@ pub struct Stopwatch {
 impl Stopwatch {
     /// Start measuring now.
     pub fn start() -> Self {
-        Self {
-            wall0: Instant::now(),
-            cpu0: cpu_time_s(),
-            started_at: SystemTime::now(),
-        }
+        Self { wall0: Instant::now(), cpu0: cpu_time_s(), started_at: SystemTime::now() }
     }
 
     /// Wall-clock seconds since [`start`](Self::start) (monotonic clock).
@@ -103,10 +99,7 @@ mod tests {
         assert_eq!(parse_vm_hwm(status), Some(2048 * 1024));
         assert_eq!(parse_vm_hwm("VmRSS: 5 kB\n"), None);
         assert_eq!(parse_vm_hwm("VmHWM: 5 MB\n"), None);
-        assert_eq!(
-            parse_loadavg("0.52 1.25 3.00 2/345 6789\n"),
-            Some([0.52, 1.25, 3.0])
-        );
+        assert_eq!(parse_loadavg("0.52 1.25 3.00 2/345 6789\n"), Some([0.52, 1.25, 3.0]));
         assert_eq!(parse_loadavg("0.5 x 1"), None);
         assert_eq!(parse_loadavg(""), None);
     }
@@ -130,11 +123,7 @@ mod tests {
         // wall time times the machine's threads (other tests run concurrently).
         let cpu = sw.cpu_s().unwrap();
         let threads = std::thread::available_parallelism().map_or(64, |n| n.get()) as f64;
-        assert!(
-            cpu > 0.0 && cpu <= sw.wall_s() * threads + 0.05,
-            "cpu {cpu} wall {}",
-            sw.wall_s()
-        );
+        assert!(cpu > 0.0 && cpu <= sw.wall_s() * threads + 0.05, "cpu {cpu} wall {}", sw.wall_s());
     }
 
     #[test]
@@ -147,10 +136,7 @@ mod tests {
         let v = vec![1u8; mb << 20];
         std::hint::black_box(&v);
         let peak = peak_rss_bytes().expect("VmHWM on Linux");
-        assert!(
-            peak >= (mb as u64) << 20,
-            "peak RSS {peak} below the {mb} MiB just touched"
-        );
+        assert!(peak >= (mb as u64) << 20, "peak RSS {peak} below the {mb} MiB just touched");
         let load = load_average().expect("/proc/loadavg on Linux");
         assert!(load.iter().all(|l| l.is_finite() && *l >= 0.0));
     }

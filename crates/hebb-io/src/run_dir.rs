@@ -49,10 +49,7 @@ impl RunDir {
         match std::fs::metadata(&root) {
             Ok(m) if !m.is_dir() => return Err(IoError::NotADirectory { path: root }),
             Ok(_) => {
-                let non_empty = std::fs::read_dir(&root)
-                    .ctx("list", &root)?
-                    .next()
-                    .is_some();
+                let non_empty = std::fs::read_dir(&root).ctx("list", &root)?.next().is_some();
                 if non_empty && !overwrite {
                     return Err(IoError::DirNotEmpty { path: root });
                 }
@@ -99,15 +96,9 @@ impl RunDir {
     /// subdirectories (e.g. for `data/w.npy`).
     pub fn checked_path(&self, name: &str) -> Result<PathBuf> {
         let rel = Path::new(name);
-        let plain = !name.is_empty()
-            && rel
-                .components()
-                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        let plain = !name.is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
         if !plain || rel.file_name().is_none() {
-            return Err(IoError::BadName {
-                dir: self.root.clone(),
-                name: name.into(),
-            });
+            return Err(IoError::BadName { dir: self.root.clone(), name: name.into() });
         }
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
@@ -129,35 +120,21 @@ impl RunDir {
     }
 
     /// [`write_npy`] to `root/name`.
-    pub fn write_npy<T: NpyElement>(
-        &self,
-        name: &str,
-        data: &[T],
-        shape: &[usize],
-    ) -> Result<PathBuf> {
+    pub fn write_npy<T: NpyElement>(&self, name: &str, data: &[T], shape: &[usize]) -> Result<PathBuf> {
         let path = self.checked_path(name)?;
         write_npy(&path, data, shape)?;
         Ok(path)
     }
 
     /// [`write_csv`](crate::write_csv) to `root/name`.
-    pub fn write_csv<R: AsRef<[f64]>>(
-        &self,
-        name: &str,
-        columns: &[&str],
-        rows: &[R],
-    ) -> Result<PathBuf> {
+    pub fn write_csv<R: AsRef<[f64]>>(&self, name: &str, columns: &[&str], rows: &[R]) -> Result<PathBuf> {
         let path = self.checked_path(name)?;
         crate::csv::write_csv(&path, columns, rows)?;
         Ok(path)
     }
 
     /// A streaming 2-D NPY writer for rows of `ncols` values at `root/name`.
-    pub fn npy_stream<T: NpyElement>(
-        &self,
-        name: &str,
-        ncols: usize,
-    ) -> Result<NpyStreamWriter<T>> {
+    pub fn npy_stream<T: NpyElement>(&self, name: &str, ncols: usize) -> Result<NpyStreamWriter<T>> {
         NpyStreamWriter::create_2d(self.checked_path(name)?, ncols)
     }
 
@@ -179,16 +156,11 @@ impl RunDir {
                     stack.push(path);
                 } else if meta.is_file() {
                     let rel = path.strip_prefix(&self.root).unwrap_or(&path);
-                    let rel: Vec<String> = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect();
+                    let rel: Vec<String> =
+                        rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
                     let rel = rel.join("/");
                     if rel != MANIFEST_FILE {
-                        out.push(DataFile {
-                            path: rel,
-                            bytes: meta.len(),
-                        });
+                        out.push(DataFile { path: rel, bytes: meta.len() });
                     }
                 }
             }
@@ -201,10 +173,7 @@ impl RunDir {
 /// Write `value` as pretty-printed JSON (plus a final newline) to `path`, atomically.
 pub fn write_json<S: Serialize + ?Sized>(path: impl AsRef<Path>, value: &S) -> Result<()> {
     let path = path.as_ref();
-    let mut text = serde_json::to_vec_pretty(value).map_err(|e| IoError::Json {
-        path: path.into(),
-        source: e,
-    })?;
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| IoError::Json { path: path.into(), source: e })?;
     text.push(b'\n');
     write_atomic(path, |w| std::io::Write::write_all(w, &text))
 }
@@ -268,9 +237,7 @@ impl Manifest {
         Self {
             hebb_version: hebb_version.into(),
             git_revision,
-            command_line: std::env::args_os()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
+            command_line: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
             config,
             seed,
             threads,
@@ -355,10 +322,5 @@ pub fn utc_iso8601(t: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", sod / 3600, sod % 3600 / 60, sod % 60)
 }

@@ -68,14 +68,7 @@ fn npy_exact_bytes_of_small_arrays() {
     let p = d.join("b.npy");
     write_npy(&p, &[1u32, 2, 3, 4, 5, 0xDEADBEEF], &[2, 3]).unwrap();
     let mut want = hand_header("{'descr': '<u4', 'fortran_order': False, 'shape': (2, 3), }");
-    for b in [
-        [1, 0, 0, 0],
-        [2, 0, 0, 0],
-        [3, 0, 0, 0],
-        [4, 0, 0, 0],
-        [5, 0, 0, 0],
-        [0xEF, 0xBE, 0xAD, 0xDE],
-    ] {
+    for b in [[1, 0, 0, 0], [2, 0, 0, 0], [3, 0, 0, 0], [4, 0, 0, 0], [5, 0, 0, 0], [0xEF, 0xBE, 0xAD, 0xDE]] {
         want.extend_from_slice(&b);
     }
     assert_eq!(std::fs::read(&p).unwrap(), want);
@@ -101,13 +94,7 @@ fn npy_exact_bytes_of_small_arrays() {
 
 #[test]
 fn npy_header_is_128_bytes_for_every_shape() {
-    for shape in [
-        vec![0],
-        vec![usize::MAX],
-        vec![0, 0],
-        vec![usize::MAX, usize::MAX],
-        vec![12345, 7],
-    ] {
+    for shape in [vec![0], vec![usize::MAX], vec![0, 0], vec![usize::MAX, usize::MAX], vec![12345, 7]] {
         assert_eq!(npy::npy_header::<f64>(&shape).len(), 128, "{shape:?}");
         assert_eq!(npy::npy_header::<u8>(&shape).len(), 128, "{shape:?}");
     }
@@ -117,12 +104,7 @@ fn npy_header_is_128_bytes_for_every_shape() {
     assert!(text.ends_with(" \n"));
 }
 
-fn roundtrip<T: NpyElement + PartialEq + std::fmt::Debug>(
-    dir: &TempDir,
-    name: &str,
-    data: &[T],
-    shape: &[usize],
-) {
+fn roundtrip<T: NpyElement + PartialEq + std::fmt::Debug>(dir: &TempDir, name: &str, data: &[T], shape: &[usize]) {
     let p = dir.join(name);
     write_npy(&p, data, shape).unwrap();
     let a = read_npy::<T>(&p).unwrap();
@@ -132,33 +114,16 @@ fn roundtrip<T: NpyElement + PartialEq + std::fmt::Debug>(
     assert_eq!(h.descr, T::DESCR);
     assert!(!h.fortran_order);
     assert_eq!(h.data_offset % 64, 0);
-    assert_eq!(
-        std::fs::metadata(&p).unwrap().len(),
-        h.data_offset + (data.len() * T::SIZE) as u64
-    );
+    assert_eq!(std::fs::metadata(&p).unwrap().len(), h.data_offset + (data.len() * T::SIZE) as u64);
 }
 
 #[test]
 fn npy_round_trip_all_types() {
     let d = TempDir::new("npy-rt");
-    let f: Vec<f64> = vec![
-        0.0,
-        -0.0,
-        1.0 / 3.0,
-        f64::MIN_POSITIVE,
-        5e-324,
-        f64::MAX,
-        f64::INFINITY,
-        -1e300,
-    ];
+    let f: Vec<f64> = vec![0.0, -0.0, 1.0 / 3.0, f64::MIN_POSITIVE, 5e-324, f64::MAX, f64::INFINITY, -1e300];
     roundtrip(&d, "f64.npy", &f, &[8]);
     roundtrip(&d, "f64x2.npy", &f, &[2, 4]);
-    roundtrip(
-        &d,
-        "f32.npy",
-        &[0.1f32, -3.5, f32::MAX, f32::MIN_POSITIVE, 1e-45, 7.0],
-        &[3, 2],
-    );
+    roundtrip(&d, "f32.npy", &[0.1f32, -3.5, f32::MAX, f32::MIN_POSITIVE, 1e-45, 7.0], &[3, 2]);
     roundtrip(&d, "i64.npy", &[i64::MIN, -1, 0, 1, i64::MAX], &[5]);
     roundtrip(&d, "i32.npy", &[i32::MIN, 0, i32::MAX], &[3, 1]);
     roundtrip(&d, "u64.npy", &[u64::MAX, 0], &[1, 2]);
@@ -180,33 +145,20 @@ fn npy_round_trip_all_types() {
     assert_eq!(read_npy_i64(d.join("i64.npy")).unwrap().data[0], i64::MIN);
     assert_eq!(read_npy_u8(d.join("u8.npy")).unwrap().data[255], 255);
     assert_eq!(read_npy_f32(d.join("f32.npy")).unwrap().data[0], 0.1f32);
-    assert_eq!(
-        d.names().iter().filter(|n| n.starts_with('.')).count(),
-        0,
-        "temporary files left"
-    );
+    assert_eq!(d.names().iter().filter(|n| n.starts_with('.')).count(), 0, "temporary files left");
 }
 
 #[test]
 fn npy_writer_rejects_bad_shapes_and_names_the_path() {
     let d = TempDir::new("npy-shape");
     let p = d.join("bad.npy");
-    for (shape, data_len) in [
-        (vec![2, 2], 3),
-        (vec![5], 4),
-        (vec![], 0),
-        (vec![1, 1, 1], 1),
-    ] {
+    for (shape, data_len) in [(vec![2, 2], 3), (vec![5], 4), (vec![], 0), (vec![1, 1, 1], 1)] {
         let err = write_npy(&p, &vec![0.0f64; data_len], &shape).unwrap_err();
         assert!(matches!(err, IoError::Shape { .. }), "{err}");
         assert!(err.to_string().contains(p.to_str().unwrap()), "{err}");
         assert_eq!(err.path(), p);
     }
-    assert!(
-        d.names().is_empty(),
-        "nothing may be written: {:?}",
-        d.names()
-    );
+    assert!(d.names().is_empty(), "nothing may be written: {:?}", d.names());
 }
 
 #[test]
@@ -215,10 +167,7 @@ fn npy_reader_rejects_wrong_dtype_truncation_and_garbage() {
     let p = d.join("x.npy");
     write_npy(&p, &[1.0f64, 2.0, 3.0], &[3]).unwrap();
     let err = read_npy_u32(&p).unwrap_err();
-    assert!(
-        err.to_string().contains("'<f8'") && err.to_string().contains(p.to_str().unwrap()),
-        "{err}"
-    );
+    assert!(err.to_string().contains("'<f8'") && err.to_string().contains(p.to_str().unwrap()), "{err}");
     assert!(read_npy_f32(&p).is_err());
 
     let mut bytes = std::fs::read(&p).unwrap();
@@ -226,10 +175,7 @@ fn npy_reader_rejects_wrong_dtype_truncation_and_garbage() {
     let t = d.join("trunc.npy");
     std::fs::write(&t, &bytes).unwrap();
     let err = read_npy_f64(&t).unwrap_err();
-    assert!(
-        err.to_string().contains("needs 24 data bytes, file has 23"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("needs 24 data bytes, file has 23"), "{err}");
 
     let g = d.join("garbage.npy");
     std::fs::write(&g, b"PK\x03\x04 this is a zip").unwrap();
@@ -239,10 +185,7 @@ fn npy_reader_rejects_wrong_dtype_truncation_and_garbage() {
 
     let missing = d.join("missing.npy");
     let err = read_npy_f64(&missing).unwrap_err();
-    assert!(
-        matches!(err, IoError::Io { .. }) && err.to_string().contains("missing.npy"),
-        "{err}"
-    );
+    assert!(matches!(err, IoError::Io { .. }) && err.to_string().contains("missing.npy"), "{err}");
 }
 
 #[test]
@@ -266,68 +209,16 @@ fn npy_reader_accepts_other_valid_headers() {
         b
     };
     let p = d.join("o.npy");
-    let data: Vec<u8> = [1u32, 2, 3, 4]
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-    std::fs::write(
-        &p,
-        make(
-            1,
-            "{\"shape\": (2L, 2L), \"fortran_order\": False, \"descr\": \"<u4\"}",
-            &data,
-        ),
-    )
-    .unwrap();
-    assert_eq!(
-        read_npy_u32(&p).unwrap(),
-        NpyArray {
-            data: vec![1, 2, 3, 4],
-            shape: vec![2, 2]
-        }
-    );
-    std::fs::write(
-        &p,
-        make(
-            2,
-            "{'descr': '<u4', 'fortran_order': True, 'shape': (4,)}",
-            &data,
-        ),
-    )
-    .unwrap();
+    let data: Vec<u8> = [1u32, 2, 3, 4].iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(&p, make(1, "{\"shape\": (2L, 2L), \"fortran_order\": False, \"descr\": \"<u4\"}", &data)).unwrap();
+    assert_eq!(read_npy_u32(&p).unwrap(), NpyArray { data: vec![1, 2, 3, 4], shape: vec![2, 2] });
+    std::fs::write(&p, make(2, "{'descr': '<u4', 'fortran_order': True, 'shape': (4,)}", &data)).unwrap();
     assert_eq!(read_npy_u32(&p).unwrap().data, vec![1, 2, 3, 4]);
-    std::fs::write(
-        &p,
-        make(
-            1,
-            "{'descr': '<u1', 'fortran_order': False, 'shape': ()}",
-            &[9],
-        ),
-    )
-    .unwrap();
-    assert_eq!(
-        read_npy_u8(&p).unwrap(),
-        NpyArray {
-            data: vec![9],
-            shape: vec![]
-        }
-    );
+    std::fs::write(&p, make(1, "{'descr': '<u1', 'fortran_order': False, 'shape': ()}", &[9])).unwrap();
+    assert_eq!(read_npy_u8(&p).unwrap(), NpyArray { data: vec![9], shape: vec![] });
     // 2-D Fortran order is refused rather than silently transposed.
-    std::fs::write(
-        &p,
-        make(
-            1,
-            "{'descr': '<u4', 'fortran_order': True, 'shape': (2, 2), }",
-            &data,
-        ),
-    )
-    .unwrap();
-    assert!(
-        read_npy_u32(&p)
-            .unwrap_err()
-            .to_string()
-            .contains("Fortran")
-    );
+    std::fs::write(&p, make(1, "{'descr': '<u4', 'fortran_order': True, 'shape': (2, 2), }", &data)).unwrap();
+    assert!(read_npy_u32(&p).unwrap_err().to_string().contains("Fortran"));
 }
 
 #[test]
@@ -350,17 +241,11 @@ fn npy_streaming_equals_one_shot_byte_for_byte() {
         batch = batch * 3 % 17 + 1;
     }
     assert_eq!(w.rows(), rows);
-    assert!(
-        !d.join("stream.npy").exists(),
-        "final name must appear only at finish"
-    );
+    assert!(!d.join("stream.npy").exists(), "final name must appear only at finish");
     let out = w.finish().unwrap();
     assert_eq!(out, d.join("stream.npy"));
     assert!(w.is_finished());
-    assert_eq!(
-        std::fs::read(d.join("stream.npy")).unwrap(),
-        std::fs::read(d.join("once.npy")).unwrap()
-    );
+    assert_eq!(std::fs::read(d.join("stream.npy")).unwrap(), std::fs::read(d.join("once.npy")).unwrap());
 
     // 1-D, element by element, against the one-shot writer.
     let v: Vec<i64> = (0..50).map(|i| i * i - 100).collect();
@@ -370,27 +255,13 @@ fn npy_streaming_equals_one_shot_byte_for_byte() {
         w.push(x).unwrap();
     }
     w.finish().unwrap();
-    assert_eq!(
-        std::fs::read(d.join("stream1.npy")).unwrap(),
-        std::fs::read(d.join("once1.npy")).unwrap()
-    );
+    assert_eq!(std::fs::read(d.join("stream1.npy")).unwrap(), std::fs::read(d.join("once1.npy")).unwrap());
 
     // Empty streams equal empty one-shot files.
     write_npy::<u32>(d.join("once0.npy"), &[], &[0, 4]).unwrap();
-    NpyStreamWriter::<u32>::create_2d(d.join("stream0.npy"), 4)
-        .unwrap()
-        .finish()
-        .unwrap();
-    assert_eq!(
-        std::fs::read(d.join("stream0.npy")).unwrap(),
-        std::fs::read(d.join("once0.npy")).unwrap()
-    );
-    assert_eq!(
-        d.names().iter().filter(|n| n.starts_with('.')).count(),
-        0,
-        "temporary files left: {:?}",
-        d.names()
-    );
+    NpyStreamWriter::<u32>::create_2d(d.join("stream0.npy"), 4).unwrap().finish().unwrap();
+    assert_eq!(std::fs::read(d.join("stream0.npy")).unwrap(), std::fs::read(d.join("once0.npy")).unwrap());
+    assert_eq!(d.names().iter().filter(|n| n.starts_with('.')).count(), 0, "temporary files left: {:?}", d.names());
 }
 
 #[test]
@@ -400,32 +271,17 @@ fn npy_stream_errors_keep_the_writer_finishable() {
     let mut w = NpyStreamWriter::<f64>::create_2d(&p, 3).unwrap();
     w.append(&[1.0, 2.0, 3.0]).unwrap();
     let err = w.append(&[4.0, 5.0]).unwrap_err();
-    assert!(
-        matches!(err, IoError::Shape { .. }) && err.to_string().contains("w.npy"),
-        "{err}"
-    );
+    assert!(matches!(err, IoError::Shape { .. }) && err.to_string().contains("w.npy"), "{err}");
     assert_eq!(w.rows(), 1, "a rejected append must not count");
     w.append(&[4.0, 5.0, 6.0]).unwrap();
     // Some unrelated failure happens in the simulator here; it then keeps what it recorded.
     w.finish().unwrap();
     assert_eq!(w.finish().unwrap(), p, "finish is idempotent");
-    assert!(matches!(
-        w.append(&[0.0; 3]),
-        Err(IoError::StreamClosed { .. })
-    ));
+    assert!(matches!(w.append(&[0.0; 3]), Err(IoError::StreamClosed { .. })));
     drop(w);
-    assert_eq!(
-        read_npy_f64(&p).unwrap(),
-        NpyArray {
-            data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-            shape: vec![2, 3]
-        }
-    );
+    assert_eq!(read_npy_f64(&p).unwrap(), NpyArray { data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], shape: vec![2, 3] });
 
-    assert!(matches!(
-        NpyStreamWriter::<f64>::create_2d(d.join("z.npy"), 0),
-        Err(IoError::Shape { .. })
-    ));
+    assert!(matches!(NpyStreamWriter::<f64>::create_2d(d.join("z.npy"), 0), Err(IoError::Shape { .. })));
     let err = NpyStreamWriter::<f64>::create_1d(d.join("no/such/dir/x.npy")).unwrap_err();
     assert!(err.to_string().contains("no/such/dir/x.npy"), "{err}");
 }
@@ -462,10 +318,7 @@ fn npy_stream_resume_truncates_to_checkpoint_and_appends() {
     w.finish().unwrap();
 
     write_npy(d.join("uninterrupted.npy"), &flat(&rows), &[8, 2]).unwrap();
-    assert_eq!(
-        std::fs::read(&p).unwrap(),
-        std::fs::read(d.join("uninterrupted.npy")).unwrap()
-    );
+    assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(d.join("uninterrupted.npy")).unwrap());
 
     // Asking for more rows than the file holds, or another dtype, fails and leaves it alone.
     let before = std::fs::read(&p).unwrap();
@@ -526,17 +379,8 @@ check('u1.npy', [0, 128, 255], '|u1')
 check('s.npy', [[1.0, 2.0], [3.0, 4.0]], '<f8')
 print('numpy ok', np.__version__)
 "#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&d.0)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "numpy check failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&d.0).output().unwrap();
+    assert!(out.status.success(), "numpy check failed:\n{}", String::from_utf8_lossy(&out.stderr));
     eprintln!("{}", String::from_utf8_lossy(&out.stdout).trim());
     // numpy.save of the same arrays gives the same bytes, and our reader reads numpy's files.
     for name in ["f8.npy", "f4.npy", "i8.npy", "u4.npy", "u1.npy", "s.npy"] {
@@ -555,26 +399,10 @@ print('numpy ok', np.__version__)
 fn csv_exact_text_and_quoting() {
     let d = TempDir::new("csv");
     let p = d.join("t.csv");
-    write_csv(
-        &p,
-        &["t", "rate, Hz", "say \"hi\""],
-        &[vec![0.0, 1.5, -2.0], vec![0.1, 1e-300, f64::NAN]],
-    )
-    .unwrap();
-    assert_eq!(
-        std::fs::read_to_string(&p).unwrap(),
-        "t,\"rate, Hz\",\"say \"\"hi\"\"\"\n0,1.5,-2\n0.1,1e-300,NaN\n"
-    );
+    write_csv(&p, &["t", "rate, Hz", "say \"hi\""], &[vec![0.0, 1.5, -2.0], vec![0.1, 1e-300, f64::NAN]]).unwrap();
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "t,\"rate, Hz\",\"say \"\"hi\"\"\"\n0,1.5,-2\n0.1,1e-300,NaN\n");
     let q = d.join("c.csv");
-    write_csv_columns(
-        &q,
-        &[
-            ("t", &[0.0, 0.1]),
-            ("rate, Hz", &[1.5, 1e-300]),
-            ("x", &[-2.0, f64::NAN]),
-        ],
-    )
-    .unwrap();
+    write_csv_columns(&q, &[("t", &[0.0, 0.1]), ("rate, Hz", &[1.5, 1e-300]), ("x", &[-2.0, f64::NAN])]).unwrap();
     let text = std::fs::read_to_string(&q).unwrap();
     assert_eq!(text.lines().nth(1), Some("0,1.5,-2"));
     assert_eq!(text.lines().nth(2), Some("0.1,1e-300,NaN"));
@@ -612,10 +440,7 @@ fn csv_rejects_ragged_rows_without_writing() {
     let d = TempDir::new("csv-bad");
     let p = d.join("r.csv");
     let err = write_csv(&p, &["a", "b"], &[vec![1.0, 2.0], vec![3.0]]).unwrap_err();
-    assert!(
-        err.to_string().contains("row 1 has 1 values for 2 columns"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("row 1 has 1 values for 2 columns"), "{err}");
     assert!(err.to_string().contains("r.csv"), "{err}");
     let err = write_csv_columns(&p, &[("a", &[1.0, 2.0]), ("b", &[1.0])]).unwrap_err();
     assert!(err.to_string().contains("column `b`"), "{err}");
@@ -636,10 +461,7 @@ fn atomic_write_keeps_old_file_on_failure() {
         Err(std::io::Error::other("disk on fire"))
     })
     .unwrap_err();
-    assert!(
-        err.to_string().contains("disk on fire") && err.to_string().contains("f.txt"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("disk on fire") && err.to_string().contains("f.txt"), "{err}");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
     assert_eq!(d.names(), vec!["f.txt"]);
     write_atomic(&p, |w| std::io::Write::write_all(w, b"new")).unwrap();
@@ -660,10 +482,7 @@ fn run_dir_create_rules() {
     // Non-empty (it holds figures/): refused unless overwrite.
     let err = RunDir::create(&root).unwrap_err();
     assert!(matches!(err, IoError::DirNotEmpty { .. }), "{err}");
-    assert!(
-        err.to_string().contains(root.to_str().unwrap()) && err.to_string().contains("overwrite"),
-        "{err}"
-    );
+    assert!(err.to_string().contains(root.to_str().unwrap()) && err.to_string().contains("overwrite"), "{err}");
     std::fs::write(root.join("old.csv"), "x").unwrap();
     RunDir::create_with(&root, true).unwrap();
     assert!(root.join("old.csv").exists(), "overwrite never deletes");
@@ -674,18 +493,9 @@ fn run_dir_create_rules() {
     RunDir::create(&empty).unwrap();
     let file = d.join("file");
     std::fs::write(&file, "").unwrap();
-    assert!(matches!(
-        RunDir::create_with(&file, true),
-        Err(IoError::NotADirectory { .. })
-    ));
-    assert!(matches!(
-        RunDir::open(&file),
-        Err(IoError::NotADirectory { .. })
-    ));
-    assert!(matches!(
-        RunDir::open(d.join("nope")),
-        Err(IoError::Io { .. })
-    ));
+    assert!(matches!(RunDir::create_with(&file, true), Err(IoError::NotADirectory { .. })));
+    assert!(matches!(RunDir::open(&file), Err(IoError::NotADirectory { .. })));
+    assert!(matches!(RunDir::open(d.join("nope")), Err(IoError::Io { .. })));
     assert_eq!(RunDir::open(&root).unwrap(), run);
 }
 
@@ -699,19 +509,8 @@ fn run_dir_writes_and_lists_files() {
         rate: f64,
         name: &'static str,
     }
-    let p = run
-        .write_json(
-            "summary.json",
-            &Summary {
-                rate: 5.5,
-                name: "akil",
-            },
-        )
-        .unwrap();
-    assert_eq!(
-        std::fs::read_to_string(&p).unwrap(),
-        "{\n  \"rate\": 5.5,\n  \"name\": \"akil\"\n}\n"
-    );
+    let p = run.write_json("summary.json", &Summary { rate: 5.5, name: "akil" }).unwrap();
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\n  \"rate\": 5.5,\n  \"name\": \"akil\"\n}\n");
 
     run.write_npy("data/w.npy", &[1.0f32, 2.0], &[2]).unwrap();
     run.write_csv("rates.csv", &["a"], &[[1.0]]).unwrap();
@@ -725,24 +524,12 @@ fn run_dir_writes_and_lists_files() {
 
     // The unfinished stream (a hidden temporary file) is not listed; finished, it is.
     let names = |files: Vec<DataFile>| files.into_iter().map(|f| f.path).collect::<Vec<_>>();
-    assert_eq!(
-        names(run.data_files().unwrap()),
-        ["data/w.npy", "figures/f.svg", "rates.csv", "summary.json"]
-    );
+    assert_eq!(names(run.data_files().unwrap()), ["data/w.npy", "figures/f.svg", "rates.csv", "summary.json"]);
     s.append(&[1.0, 2.0]).unwrap();
     s.finish().unwrap();
     run.write_json("manifest.json", &0).unwrap();
     let files = run.data_files().unwrap();
-    assert_eq!(
-        names(files.clone()),
-        [
-            "data/w.npy",
-            "figures/f.svg",
-            "rates.csv",
-            "summary.json",
-            "v.npy"
-        ]
-    );
+    assert_eq!(names(files.clone()), ["data/w.npy", "figures/f.svg", "rates.csv", "summary.json", "v.npy"]);
     assert_eq!(files[4].bytes, 128 + 16);
     assert_eq!(files[0].bytes, 128 + 8);
     assert_eq!(files[2].bytes, "a\n1\n".len() as u64);
@@ -754,14 +541,7 @@ fn manifest_round_trip() {
     let run = RunDir::create(d.join("r")).unwrap();
     let clock = Stopwatch::start();
     let config = serde_json::json!({"network": {"n_e": 4000}, "dt": 0.1});
-    let mut m = Manifest::begin(
-        "0.1.0",
-        config.clone(),
-        7,
-        2,
-        Some("abc-dirty".into()),
-        &clock,
-    );
+    let mut m = Manifest::begin("0.1.0", config.clone(), 7, 2, Some("abc-dirty".into()), &clock);
     assert_eq!(m.finished, None);
     assert!(!m.command_line.is_empty());
     assert!(!m.hostname.is_empty());
@@ -771,13 +551,7 @@ fn manifest_round_trip() {
     run.write_manifest(&m).unwrap();
 
     assert!(m.wall_s >= 0.02, "{}", m.wall_s);
-    assert_eq!(
-        m.files,
-        vec![DataFile {
-            path: "x.npy".into(),
-            bytes: 129
-        }]
-    );
+    assert_eq!(m.files, vec![DataFile { path: "x.npy".into(), bytes: 129 }]);
     assert!(m.finished.as_deref().unwrap() >= m.started.as_str());
     assert_eq!(m.started.len(), "2024-01-01T00:00:00Z".len());
 
@@ -785,16 +559,7 @@ fn manifest_round_trip() {
     let back: Manifest = serde_json::from_str(&text).unwrap();
     assert_eq!(back, m);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    for key in [
-        "hebb_version",
-        "git_revision",
-        "command_line",
-        "config",
-        "seed",
-        "threads",
-        "wall_s",
-        "cpu_s",
-    ] {
+    for key in ["hebb_version", "git_revision", "command_line", "config", "seed", "threads", "wall_s", "cpu_s"] {
         assert!(v.get(key).is_some(), "manifest lacks {key}");
     }
     assert_eq!(v["config"], config);
@@ -810,14 +575,8 @@ fn utc_timestamps() {
     assert_eq!(at(1_709_251_200), "2024-03-01T00:00:00Z");
     assert_eq!(at(4_102_444_800), "2100-01-01T00:00:00Z");
     assert_eq!(at(253_402_300_799), "9999-12-31T23:59:59Z");
-    assert_eq!(
-        utc_iso8601(UNIX_EPOCH - Duration::from_secs(1)),
-        "1969-12-31T23:59:59Z"
-    );
-    assert_eq!(
-        utc_iso8601(UNIX_EPOCH - Duration::from_millis(1)),
-        "1969-12-31T23:59:59Z"
-    );
+    assert_eq!(utc_iso8601(UNIX_EPOCH - Duration::from_secs(1)), "1969-12-31T23:59:59Z");
+    assert_eq!(utc_iso8601(UNIX_EPOCH - Duration::from_millis(1)), "1969-12-31T23:59:59Z");
 }
 
 #[test]
@@ -835,26 +594,11 @@ fn every_error_names_its_path() {
         IoError::io("write", &p, std::io::Error::other("boom")),
         IoError::DirNotEmpty { path: p.clone() },
         IoError::NotADirectory { path: p.clone() },
-        IoError::BadName {
-            dir: p.clone(),
-            name: "../x".into(),
-        },
-        IoError::Json {
-            path: p.clone(),
-            source: serde_json::from_str::<u8>("x").unwrap_err(),
-        },
-        IoError::Shape {
-            path: p.clone(),
-            detail: "d".into(),
-        },
-        IoError::Npy {
-            path: p.clone(),
-            detail: "d".into(),
-        },
-        IoError::StreamClosed {
-            path: p.clone(),
-            state: "is already finished",
-        },
+        IoError::BadName { dir: p.clone(), name: "../x".into() },
+        IoError::Json { path: p.clone(), source: serde_json::from_str::<u8>("x").unwrap_err() },
+        IoError::Shape { path: p.clone(), detail: "d".into() },
+        IoError::Npy { path: p.clone(), detail: "d".into() },
+        IoError::StreamClosed { path: p.clone(), state: "is already finished" },
     ];
     for e in errors {
         assert!(e.to_string().contains("/some/where/file.npy"), "{e}");

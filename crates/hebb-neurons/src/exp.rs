@@ -61,9 +61,7 @@ pub fn exp_f64(x: f64) -> f64 {
 #[cfg(target_arch = "x86_64")]
 pub fn has_fma() -> bool {
     static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HAS.get_or_init(|| {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    })
+    *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
 }
 
 /// Lanes of [`exp_block`].

@@ -130,20 +130,13 @@ impl NeuronModel for Eif {
         check_positive("neuron.c_m", self.c_m)?;
         check_positive("neuron.g_l", self.g_l)?;
         check_positive("neuron.delta_t", self.delta_t)?;
-        for (f, x) in [
-            ("neuron.e_l", self.e_l),
-            ("neuron.v_t", self.v_t),
-            ("neuron.v_th", self.v_th),
-            ("neuron.v_re", self.v_re),
-        ] {
+        for (f, x) in
+            [("neuron.e_l", self.e_l), ("neuron.v_t", self.v_t), ("neuron.v_th", self.v_th), ("neuron.v_re", self.v_re)]
+        {
             check_finite(f, x)?;
         }
         if self.v_re >= self.v_th {
-            return Err(ParamError::new(
-                "neuron.v_re",
-                self.v_re,
-                format!("a reset below v_th = {}", self.v_th),
-            ));
+            return Err(ParamError::new("neuron.v_re", self.v_re, format!("a reset below v_th = {}", self.v_th)));
         }
         check_init_range(self.v_init_lo, self.v_init_hi, self.v_th)
     }
@@ -163,10 +156,7 @@ fn eif_integrate(m: &Eif, dt: f64, v: &mut [f64], i_syn: &[f64]) {
     let (gl, gl_dt, inv_dt, v_t, e_l) = (m.g_l, m.g_l * m.delta_t, 1.0 / m.delta_t, m.v_t, m.e_l);
     let blocks = n / EXP_LANES * EXP_LANES;
     let (vb, vt) = v.split_at_mut(blocks);
-    for (vs, cur) in vb
-        .chunks_exact_mut(EXP_LANES)
-        .zip(i_syn.chunks_exact(EXP_LANES))
-    {
+    for (vs, cur) in vb.chunks_exact_mut(EXP_LANES).zip(i_syn.chunks_exact(EXP_LANES)) {
         let vs: &mut [f64; EXP_LANES] = vs.try_into().expect("exact chunk");
         let cur: &[f64; EXP_LANES] = cur.try_into().expect("exact chunk");
         let mut e: [f64; EXP_LANES] = std::array::from_fn(|i| (vs[i] - v_t) * inv_dt);
@@ -183,13 +173,7 @@ fn eif_integrate(m: &Eif, dt: f64, v: &mut [f64], i_syn: &[f64]) {
 
 /// Decay three currents in place and write their sum.
 #[inline(always)]
-pub(crate) fn decay_and_sum(
-    decay: [f64; 3],
-    ie: &mut [f64],
-    ii: &mut [f64],
-    ix: &mut [f64],
-    i_syn: &mut [f64],
-) {
+pub(crate) fn decay_and_sum(decay: [f64; 3], ie: &mut [f64], ii: &mut [f64], ix: &mut [f64], i_syn: &mut [f64]) {
     let n = i_syn.len();
     let (ie, ii, ix) = (&mut ie[..n], &mut ii[..n], &mut ix[..n]);
     for j in 0..n {
@@ -204,11 +188,7 @@ pub(crate) fn decay_and_sum(
 fn check_init_range(lo: f64, hi: f64, v_th: f64) -> Result<(), ParamError> {
     check_finite("neuron.v_init_lo", lo)?;
     if !(hi.is_finite() && hi >= lo && hi <= v_th) {
-        return Err(ParamError::new(
-            "neuron.v_init_hi",
-            hi,
-            format!("a number in [v_init_lo = {lo}, v_th = {v_th}]"),
-        ));
+        return Err(ParamError::new("neuron.v_init_hi", hi, format!("a number in [v_init_lo = {lo}, v_th = {v_th}]")));
     }
     Ok(())
 }
@@ -239,15 +219,7 @@ impl Lif {
     /// The benchmark neuron: τ_m = 20 ms, θ = 20 mV above rest, reset 10 mV,
     /// t_ref = 2 ms; initial potentials uniform between rest and threshold.
     pub fn benchmark() -> Self {
-        Self {
-            tau_m: 20.0,
-            v_rest: 0.0,
-            v_th: 20.0,
-            v_reset: 10.0,
-            t_ref_ms: 2.0,
-            v_init_lo: 0.0,
-            v_init_hi: 20.0,
-        }
+        Self { tau_m: 20.0, v_rest: 0.0, v_th: 20.0, v_reset: 10.0, t_ref_ms: 2.0, v_init_lo: 0.0, v_init_hi: 20.0 }
     }
 }
 
@@ -282,11 +254,7 @@ impl NeuronModel for Lif {
         check_finite("neuron.v_rest", self.v_rest)?;
         check_finite("neuron.v_th", self.v_th)?;
         if !(self.v_reset.is_finite() && self.v_reset < self.v_th) {
-            return Err(ParamError::new(
-                "neuron.v_reset",
-                self.v_reset,
-                format!("a reset below v_th = {}", self.v_th),
-            ));
+            return Err(ParamError::new("neuron.v_reset", self.v_reset, format!("a reset below v_th = {}", self.v_th)));
         }
         check_init_range(self.v_init_lo, self.v_init_hi, self.v_th)
     }

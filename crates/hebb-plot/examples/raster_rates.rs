@@ -6,9 +6,7 @@
 use hebb_plot::{Figure, HistogramPanel, LinePanel, RasterPanel, Series, palette};
 
 fn main() -> Result<(), hebb_plot::PlotError> {
-    let dir = std::env::args()
-        .nth(1)
-        .map_or_else(std::env::temp_dir, Into::into);
+    let dir = std::env::args().nth(1).map_or_else(std::env::temp_dir, Into::into);
     // Deterministic pseudo-random spikes: 800 E + 200 I neurons, stronger drive in 200..400 ms.
     let (n_e, n_i, t_max) = (800u32, 200u32, 1000.0);
     let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -24,11 +22,7 @@ fn main() -> Result<(), hebb_plot::PlotError> {
     while t < t_max {
         for n in 0..n_e + n_i {
             let base = if n < n_e { 5.0 } else { 12.0 };
-            let rate = if (200.0..400.0).contains(&t) {
-                3.0 * base
-            } else {
-                base
-            };
+            let rate = if (200.0..400.0).contains(&t) { 3.0 * base } else { base };
             if uniform() < rate * dt * 1e-3 {
                 times.push(t + uniform() * dt);
                 rows.push(n);
@@ -49,23 +43,17 @@ fn main() -> Result<(), hebb_plot::PlotError> {
         }
     }
     let centers: Vec<f64> = (0..nb).map(|k| (k as f64 + 0.5) * bin).collect();
-    let isi: Vec<f64> = times
-        .windows(2)
-        .map(|w| (w[1] - w[0]).abs() * 1000.0)
-        .collect();
+    let isi: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]).abs() * 1000.0).collect();
 
     let raster = RasterPanel::new("Spike raster", times, rows, (0.0, t_max))
         .with_group("excitatory", 0..n_e, palette::VERMILLION)
         .with_group("inhibitory", n_e..n_e + n_i, palette::BLUE);
     let mut rates = LinePanel::new("Population rates", "time (ms)", "rate (Hz)")
-        .with_series(
-            Series::line("excitatory", centers.clone(), e_rate).with_color(palette::VERMILLION),
-        )
+        .with_series(Series::line("excitatory", centers.clone(), e_rate).with_color(palette::VERMILLION))
         .with_series(Series::dashed("inhibitory", centers, i_rate).with_color(palette::BLUE));
     rates.shaded_x.push((200.0, 400.0));
     rates.x_range = Some((0.0, t_max));
-    let hist = HistogramPanel::new("Spacing of successive spikes", "interval (µs)")
-        .with_sample("all neurons", isi);
+    let hist = HistogramPanel::new("Spacing of successive spikes", "interval (µs)").with_sample("all neurons", isi);
     let fig = Figure::new()
         .with_title("hebb-plot demonstration")
         .with_columns(1)

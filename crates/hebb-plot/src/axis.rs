@@ -13,11 +13,7 @@ pub(crate) fn pad_linear(lo: f64, hi: f64) -> (f64, f64) {
 /// Pads a positive range so that `0 < lo < hi`.
 pub(crate) fn pad_log(lo: f64, hi: f64) -> (f64, f64) {
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-    if hi > lo {
-        (lo, hi)
-    } else {
-        (lo / 2.0, hi * 2.0)
-    }
+    if hi > lo { (lo, hi) } else { (lo / 2.0, hi * 2.0) }
 }
 
 /// One axis of a line panel: its visible range and whether it is logarithmic.
@@ -47,17 +43,8 @@ impl Axis {
 
     /// Builds an axis from data values, an optional user range and a relative margin
     /// (in the axis' linear coordinate) added on both sides of a data-derived range.
-    pub fn from_data(
-        values: impl Iterator<Item = f64>,
-        user: Option<(f64, f64)>,
-        log: bool,
-        margin: f64,
-    ) -> Axis {
-        let probe = Axis {
-            lo: 0.0,
-            hi: 1.0,
-            log,
-        };
+    pub fn from_data(values: impl Iterator<Item = f64>, user: Option<(f64, f64)>, log: bool, margin: f64) -> Axis {
+        let probe = Axis { lo: 0.0, hi: 1.0, log };
         if let Some((a, b)) = user
             && probe.valid(a)
             && probe.valid(b)
@@ -71,38 +58,14 @@ impl Axis {
             hi = hi.max(v);
         }
         if lo > hi {
-            return if log {
-                Axis {
-                    lo: 1.0,
-                    hi: 10.0,
-                    log,
-                }
-            } else {
-                Axis {
-                    lo: 0.0,
-                    hi: 1.0,
-                    log,
-                }
-            };
+            return if log { Axis { lo: 1.0, hi: 10.0, log } } else { Axis { lo: 0.0, hi: 1.0, log } };
         }
-        let (lo, hi) = if log {
-            pad_log(lo, hi)
-        } else {
-            pad_linear(lo, hi)
-        };
+        let (lo, hi) = if log { pad_log(lo, hi) } else { pad_linear(lo, hi) };
         let a = Axis { lo, hi, log };
         let (tlo, thi) = (a.t(lo), a.t(hi));
         let m = (thi - tlo) * margin;
         let (nlo, nhi) = (a.inv(tlo - m), a.inv(thi + m));
-        if nlo.is_finite() && nhi.is_finite() && nhi > nlo {
-            Axis {
-                lo: nlo,
-                hi: nhi,
-                log,
-            }
-        } else {
-            a
-        }
+        if nlo.is_finite() && nhi.is_finite() && nhi > nlo { Axis { lo: nlo, hi: nhi, log } } else { a }
     }
 }
 
@@ -127,11 +90,7 @@ pub(crate) fn fmt_tick(v: f64) -> String {
 }
 
 fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
 }
 
 /// Splits a series into drawable polylines: a point that cannot be placed on the
@@ -195,12 +154,7 @@ fn clip_segment(
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let mut t0 = 0.0f64;
     let mut t1 = 1.0f64;
-    for (p, q) in [
-        (-dx, a.0 - xmin),
-        (dx, xmax - a.0),
-        (-dy, a.1 - ymin),
-        (dy, ymax - a.1),
-    ] {
+    for (p, q) in [(-dx, a.0 - xmin), (dx, xmax - a.0), (-dy, a.1 - ymin), (dy, ymax - a.1)] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -220,16 +174,8 @@ fn clip_segment(
             }
         }
     }
-    let pa = if t0 > 0.0 {
-        (a.0 + t0 * dx, a.1 + t0 * dy)
-    } else {
-        a
-    };
-    let pb = if t1 < 1.0 {
-        (a.0 + t1 * dx, a.1 + t1 * dy)
-    } else {
-        b
-    };
+    let pa = if t0 > 0.0 { (a.0 + t0 * dx, a.1 + t0 * dy) } else { a };
+    let pb = if t1 < 1.0 { (a.0 + t1 * dx, a.1 + t1 * dy) } else { b };
     Some((pa, pb, t0 > 0.0, t1 < 1.0))
 }
 
@@ -261,16 +207,8 @@ mod tests {
 
     #[test]
     fn clipping_splits_at_invalid_points_and_box() {
-        let ax = Axis {
-            lo: 0.0,
-            hi: 10.0,
-            log: false,
-        };
-        let ay = Axis {
-            lo: 0.0,
-            hi: 1.0,
-            log: false,
-        };
+        let ax = Axis { lo: 0.0, hi: 10.0, log: false };
+        let ay = Axis { lo: 0.0, hi: 1.0, log: false };
         let x = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0];
         let y = [0.5, 0.5, f64::NAN, 0.5, 2.0, 0.5];
         let lines = clip_polylines(&x, &y, ax, ay);
@@ -286,16 +224,8 @@ mod tests {
 
     #[test]
     fn log_axis_drops_non_positive() {
-        let ax = Axis {
-            lo: 1.0,
-            hi: 100.0,
-            log: true,
-        };
-        let ay = Axis {
-            lo: 0.0,
-            hi: 10.0,
-            log: false,
-        };
+        let ax = Axis { lo: 1.0, hi: 100.0, log: true };
+        let ay = Axis { lo: 0.0, hi: 10.0, log: false };
         let lines = clip_polylines(&[-1.0, 0.0, 1.0, 10.0], &[1.0, 1.0, 1.0, 1.0], ax, ay);
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].len(), 2);

@@ -29,9 +29,7 @@ pub fn finite_range<'a>(samples: impl IntoIterator<Item = &'a [f64]>) -> Option<
 /// The `bins + 1` edges of `bins` equal-width bins spanning `[lo, hi]`.
 pub fn bin_edges(lo: f64, hi: f64, bins: usize) -> Vec<f64> {
     let w = (hi - lo) / bins as f64;
-    (0..=bins)
-        .map(|i| if i == bins { hi } else { lo + i as f64 * w })
-        .collect()
+    (0..=bins).map(|i| if i == bins { hi } else { lo + i as f64 * w }).collect()
 }
 
 /// Counts `values` in `bins` equal-width bins spanning `[lo, hi]`.

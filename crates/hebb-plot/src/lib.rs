@@ -47,9 +47,7 @@ pub mod palette;
 mod render;
 
 pub use error::PlotError;
-pub use model::{
-    Figure, HistogramPanel, LinePanel, Panel, RasterGroup, RasterPanel, Series, SeriesStyle,
-};
+pub use model::{Figure, HistogramPanel, LinePanel, Panel, RasterGroup, RasterPanel, Series, SeriesStyle};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -100,10 +98,7 @@ impl Figure {
             )));
         }
         self.checked_size()?;
-        std::fs::create_dir_all(dir).map_err(|source| PlotError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|source| PlotError::Io { path: dir.to_path_buf(), source })?;
         let png = dir.join(format!("{stem}.png"));
         let svg = dir.join(format!("{stem}.svg"));
         self.save_png(&png)?;
@@ -117,23 +112,14 @@ impl Figure {
         ensure_font()?;
         let target = path.display().to_string();
         let root = BitMapBackend::new(path, size).into_drawing_area();
-        render::draw_figure(self, &root).map_err(|message| PlotError::Render {
-            target: target.clone(),
-            message,
-        })?;
-        root.present().map_err(|e| PlotError::Render {
-            target,
-            message: e.to_string(),
-        })
+        render::draw_figure(self, &root).map_err(|message| PlotError::Render { target: target.clone(), message })?;
+        root.present().map_err(|e| PlotError::Render { target, message: e.to_string() })
     }
 
     /// Writes the figure as an SVG file at `path` (the parent directory must exist).
     pub fn save_svg(&self, path: &Path) -> Result<(), PlotError> {
         let svg = self.to_svg_string()?;
-        std::fs::write(path, svg).map_err(|source| PlotError::Io {
-            path: path.into(),
-            source,
-        })
+        std::fs::write(path, svg).map_err(|source| PlotError::Io { path: path.into(), source })
     }
 
     /// Renders the figure as an SVG document.
@@ -143,10 +129,7 @@ impl Figure {
         let mut out = String::new();
         {
             let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-            let err = |message| PlotError::Render {
-                target: "svg".into(),
-                message,
-            };
+            let err = |message| PlotError::Render { target: "svg".into(), message };
             render::draw_figure(self, &root).map_err(err)?;
             root.present().map_err(|e| err(e.to_string()))?;
         }
@@ -162,10 +145,7 @@ impl Figure {
         let mut buf = vec![0u8; w as usize * h as usize * 3];
         {
             let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-            let err = |message| PlotError::Render {
-                target: "buffer".into(),
-                message,
-            };
+            let err = |message| PlotError::Render { target: "buffer".into(), message };
             render::draw_figure(self, &root).map_err(err)?;
             root.present().map_err(|e| err(e.to_string()))?;
         }

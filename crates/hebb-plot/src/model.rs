@@ -37,27 +37,15 @@ pub struct Series {
 impl Series {
     /// A solid-line series with the automatic colour.
     pub fn line(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
-        Series {
-            label: label.into(),
-            x,
-            y,
-            style: SeriesStyle::Line,
-            color: None,
-        }
+        Series { label: label.into(), x, y, style: SeriesStyle::Line, color: None }
     }
     /// A dashed-line series with the automatic colour.
     pub fn dashed(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
-        Series {
-            style: SeriesStyle::Dashed,
-            ..Series::line(label, x, y)
-        }
+        Series { style: SeriesStyle::Dashed, ..Series::line(label, x, y) }
     }
     /// A scatter series with the automatic colour.
     pub fn points(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
-        Series {
-            style: SeriesStyle::Points,
-            ..Series::line(label, x, y)
-        }
+        Series { style: SeriesStyle::Points, ..Series::line(label, x, y) }
     }
     /// Sets the palette index.
     pub fn with_color(mut self, color: usize) -> Self {
@@ -93,17 +81,8 @@ pub struct LinePanel {
 
 impl LinePanel {
     /// An empty panel with the given title and axis labels and linear axes.
-    pub fn new(
-        title: impl Into<String>,
-        x_label: impl Into<String>,
-        y_label: impl Into<String>,
-    ) -> Self {
-        LinePanel {
-            title: title.into(),
-            x_label: x_label.into(),
-            y_label: y_label.into(),
-            ..Default::default()
-        }
+    pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+        LinePanel { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), ..Default::default() }
     }
     /// Adds a series.
     pub fn with_series(mut self, series: Series) -> Self {
@@ -145,27 +124,12 @@ pub struct RasterPanel {
 
 impl RasterPanel {
     /// A raster of the given spikes, without groups.
-    pub fn new(
-        title: impl Into<String>,
-        times_ms: Vec<f64>,
-        rows: Vec<u32>,
-        t_range_ms: (f64, f64),
-    ) -> Self {
-        RasterPanel {
-            title: title.into(),
-            times_ms,
-            rows,
-            groups: Vec::new(),
-            t_range_ms,
-        }
+    pub fn new(title: impl Into<String>, times_ms: Vec<f64>, rows: Vec<u32>, t_range_ms: (f64, f64)) -> Self {
+        RasterPanel { title: title.into(), times_ms, rows, groups: Vec::new(), t_range_ms }
     }
     /// Adds a colour group.
     pub fn with_group(mut self, label: impl Into<String>, rows: Range<u32>, color: usize) -> Self {
-        self.groups.push(RasterGroup {
-            label: label.into(),
-            rows,
-            color,
-        });
+        self.groups.push(RasterGroup { label: label.into(), rows, color });
         self
     }
 }
@@ -190,11 +154,7 @@ pub struct HistogramPanel {
 impl HistogramPanel {
     /// A panel with no samples, counts on the vertical axis and automatic bins.
     pub fn new(title: impl Into<String>, x_label: impl Into<String>) -> Self {
-        HistogramPanel {
-            title: title.into(),
-            x_label: x_label.into(),
-            ..Default::default()
-        }
+        HistogramPanel { title: title.into(), x_label: x_label.into(), ..Default::default() }
     }
     /// Adds a sample.
     pub fn with_sample(mut self, label: impl Into<String>, values: Vec<f64>) -> Self {
@@ -250,12 +210,7 @@ pub struct Figure {
 
 impl Default for Figure {
     fn default() -> Self {
-        Figure {
-            title: None,
-            panels: Vec::new(),
-            columns: 1,
-            panel_size: (640, 360),
-        }
+        Figure { title: None, panels: Vec::new(), columns: 1, panel_size: (640, 360) }
     }
 }
 

@@ -61,12 +61,7 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<D
         let (top, body) = root.split_vertically(th);
         let (w, h) = top.dim_in_pixel();
         let style = font(fs.figure_title).pos(Pos::new(HPos::Center, VPos::Center));
-        top.draw_text(
-            fig.title.as_deref().unwrap_or(""),
-            &style,
-            (w as i32 / 2, h as i32 / 2),
-        )
-        .ctx()?;
+        top.draw_text(fig.title.as_deref().unwrap_or(""), &style, (w as i32 / 2, h as i32 / 2)).ctx()?;
         body
     } else {
         root.clone()
@@ -120,8 +115,7 @@ fn header<DB: DrawingBackend>(
     let mut y = m;
     if !title.is_empty() {
         let style = font(fs.title).pos(Pos::new(HPos::Center, VPos::Top));
-        area.draw_text(title, &style, ((w / 2) as i32, y as i32))
-            .ctx()?;
+        area.draw_text(title, &style, ((w / 2) as i32, y as i32)).ctx()?;
         y += fs.title * 1.35;
     }
 
@@ -139,11 +133,7 @@ fn header<DB: DrawingBackend>(
         for (i, e) in legend.iter().enumerate() {
             let (tw, _) = area.estimate_text_size(&e.label, &text_style).ctx()?;
             let ew = sw + gap + tw as f64;
-            let needed = if row_w > 0.0 {
-                row_w + spacing + ew
-            } else {
-                ew
-            };
+            let needed = if row_w > 0.0 { row_w + spacing + ew } else { ew };
             if needed > avail && row_w > 0.0 {
                 if rows.len() == MAX_LEGEND_ROWS {
                     break; // no room: the remaining entries are left out
@@ -156,15 +146,13 @@ fn header<DB: DrawingBackend>(
             rows.last_mut().expect("at least one row").push((i, ew));
         }
         for row in &rows {
-            let total: f64 =
-                row.iter().map(|&(_, ew)| ew).sum::<f64>() + spacing * (row.len() as f64 - 1.0);
+            let total: f64 = row.iter().map(|&(_, ew)| ew).sum::<f64>() + spacing * (row.len() as f64 - 1.0);
             let mut x = (w as f64 - total) / 2.0;
             let yc = (y + row_h / 2.0) as i32;
             for &(i, ew) in row {
                 let e = &legend[i];
                 draw_swatch(area, e, (x as i32, yc), sw as i32, fs)?;
-                area.draw_text(&e.label, &text_style, ((x + sw + gap) as i32, yc))
-                    .ctx()?;
+                area.draw_text(&e.label, &text_style, ((x + sw + gap) as i32, yc)).ctx()?;
                 x += ew + spacing;
             }
             y += row_h;
@@ -184,39 +172,20 @@ fn draw_swatch<DB: DrawingBackend>(
     let c = palette::color(e.color);
     let lw = line_width(fs);
     match e.swatch {
-        Swatch::Line => area
-            .draw(&PathElement::new(
-                vec![(x, yc), (x + sw, yc)],
-                c.stroke_width(lw),
-            ))
-            .ctx(),
+        Swatch::Line => area.draw(&PathElement::new(vec![(x, yc), (x + sw, yc)], c.stroke_width(lw))).ctx(),
         Swatch::Dashed => {
             // Three dashes of sw/4 separated by two gaps of sw/8.
             let d = sw / 4;
             for k in 0..3 {
                 let x0 = x + k * (sw * 3 / 8);
-                area.draw(&PathElement::new(
-                    vec![(x0, yc), (x0 + d, yc)],
-                    c.stroke_width(lw),
-                ))
-                .ctx()?;
+                area.draw(&PathElement::new(vec![(x0, yc), (x0 + d, yc)], c.stroke_width(lw))).ctx()?;
             }
             Ok(())
         }
-        Swatch::Point => area
-            .draw(&Circle::new(
-                (x + sw / 2, yc),
-                point_radius(fs) + 1,
-                c.filled(),
-            ))
-            .ctx(),
+        Swatch::Point => area.draw(&Circle::new((x + sw / 2, yc), point_radius(fs) + 1, c.filled())).ctx(),
         Swatch::Block => {
             let hh = (fs.legend * 0.4) as i32;
-            area.draw(&Rectangle::new(
-                [(x + sw / 5, yc - hh), (x + sw - sw / 5, yc + hh)],
-                c.filled(),
-            ))
-            .ctx()
+            area.draw(&Rectangle::new([(x + sw / 5, yc - hh), (x + sw - sw / 5, yc + hh)], c.filled())).ctx()
         }
     }
 }
@@ -298,32 +267,21 @@ fn no_data<DB: DrawingBackend, X: Ranged, Y: Ranged>(
 ) -> R {
     let area = chart.plotting_area().strip_coord_spec();
     let (w, h) = area.dim_in_pixel();
-    let style = font(fs.label)
-        .color(&NOTE)
-        .pos(Pos::new(HPos::Center, VPos::Center));
-    area.draw_text("no data", &style, ((w / 2) as i32, (h / 2) as i32))
-        .ctx()
+    let style = font(fs.label).color(&NOTE).pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw_text("no data", &style, ((w / 2) as i32, (h / 2) as i32)).ctx()
 }
 
 /// Estimated width in characters of the widest tick label of an axis, from the "nice"
 /// ticks (1, 2 or 5 × 10^k steps, about six of them) that plotters will choose.
 fn tick_chars(a: &Axis) -> usize {
-    let (lo, hi) = if a.log {
-        (a.lo.log10(), a.hi.log10())
-    } else {
-        (a.lo, a.hi)
-    };
+    let (lo, hi) = if a.log { (a.lo.log10(), a.hi.log10()) } else { (a.lo, a.hi) };
     let span = hi - lo;
     if !(span > 0.0 && span.is_finite()) {
         return 4;
     }
     let raw = span / 6.0;
     let p = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * p)
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * p);
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|&s| s >= raw).unwrap_or(10.0 * p);
     let mut v = (lo / step).ceil() * step;
     let mut widest = 1;
     for _ in 0..50 {
@@ -332,11 +290,7 @@ fn tick_chars(a: &Axis) -> usize {
         }
         let shown = if a.log { 10f64.powf(v) } else { v };
         // Snap to the step to avoid 0.30000000000000004-like artefacts.
-        let shown = if a.log {
-            shown
-        } else {
-            (shown / step).round() * step
-        };
+        let shown = if a.log { shown } else { (shown / step).round() * step };
         widest = widest.max(fmt_tick(shown).chars().count());
         v += step;
     }
@@ -347,11 +301,7 @@ fn tick_chars(a: &Axis) -> usize {
 // Line panels
 // ---------------------------------------------------------------------------------------
 
-fn draw_line_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    p: &LinePanel,
-    fs: &FontSizes,
-) -> R {
+fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel, fs: &FontSizes) -> R {
     let legend: Vec<LegendEntry> = if p.series.len() > 1 {
         p.series
             .iter()
@@ -372,62 +322,21 @@ fn draw_line_panel<DB: DrawingBackend>(
     };
     let chart_area = header(area, &p.title, &legend, fs)?;
 
-    let points = || {
-        p.series
-            .iter()
-            .flat_map(|s| s.x.iter().copied().zip(s.y.iter().copied()))
-    };
-    let probe_y = Axis {
-        lo: 0.0,
-        hi: 1.0,
-        log: p.log_y,
-    };
+    let points = || p.series.iter().flat_map(|s| s.x.iter().copied().zip(s.y.iter().copied()));
+    let probe_y = Axis { lo: 0.0, hi: 1.0, log: p.log_y };
     let ax = Axis::from_data(
         points().filter(|&(_, y)| probe_y.valid(y)).map(|(x, _)| x),
         p.x_range,
         p.log_x,
         // Lines look best ending at the frame; markers need a little room.
-        if p.series.iter().any(|s| s.style == SeriesStyle::Points) {
-            0.03
-        } else {
-            0.0
-        },
+        if p.series.iter().any(|s| s.style == SeriesStyle::Points) { 0.03 } else { 0.0 },
     );
-    let ay = Axis::from_data(
-        points().filter(|&(x, _)| ax.contains(x)).map(|(_, y)| y),
-        p.y_range,
-        p.log_y,
-        0.05,
-    );
+    let ay = Axis::from_data(points().filter(|&(x, _)| ax.contains(x)).map(|(_, y)| y), p.y_range, p.log_y, 0.05);
     match (p.log_x, p.log_y) {
         (false, false) => line_chart(&chart_area, p, ax, ay, ax.lo..ax.hi, ay.lo..ay.hi, fs),
-        (true, false) => line_chart(
-            &chart_area,
-            p,
-            ax,
-            ay,
-            (ax.lo..ax.hi).log_scale(),
-            ay.lo..ay.hi,
-            fs,
-        ),
-        (false, true) => line_chart(
-            &chart_area,
-            p,
-            ax,
-            ay,
-            ax.lo..ax.hi,
-            (ay.lo..ay.hi).log_scale(),
-            fs,
-        ),
-        (true, true) => line_chart(
-            &chart_area,
-            p,
-            ax,
-            ay,
-            (ax.lo..ax.hi).log_scale(),
-            (ay.lo..ay.hi).log_scale(),
-            fs,
-        ),
+        (true, false) => line_chart(&chart_area, p, ax, ay, (ax.lo..ax.hi).log_scale(), ay.lo..ay.hi, fs),
+        (false, true) => line_chart(&chart_area, p, ax, ay, ax.lo..ax.hi, (ay.lo..ay.hi).log_scale(), fs),
+        (true, true) => line_chart(&chart_area, p, ax, ay, (ax.lo..ax.hi).log_scale(), (ay.lo..ay.hi).log_scale(), fs),
     }
 }
 
@@ -505,32 +414,16 @@ where
 // Raster panels
 // ---------------------------------------------------------------------------------------
 
-fn draw_raster_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    p: &RasterPanel,
-    fs: &FontSizes,
-) -> R {
+fn draw_raster_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &RasterPanel, fs: &FontSizes) -> R {
     let legend: Vec<LegendEntry> = if p.groups.len() > 1 {
-        p.groups
-            .iter()
-            .map(|g| LegendEntry {
-                label: g.label.clone(),
-                color: g.color,
-                swatch: Swatch::Block,
-            })
-            .collect()
+        p.groups.iter().map(|g| LegendEntry { label: g.label.clone(), color: g.color, swatch: Swatch::Block }).collect()
     } else {
         Vec::new()
     };
     let chart_area = header(area, &p.title, &legend, fs)?;
 
     let n = p.times_ms.len().min(p.rows.len());
-    let spikes = || {
-        p.times_ms[..n]
-            .iter()
-            .copied()
-            .zip(p.rows[..n].iter().copied())
-    };
+    let spikes = || p.times_ms[..n].iter().copied().zip(p.rows[..n].iter().copied());
 
     // Time window.
     let (a, b) = p.t_range_ms;
@@ -558,11 +451,7 @@ fn draw_raster_panel<DB: DrawingBackend>(
     }
     let (ylo, yhi) = (lo as f64, hi as f64);
 
-    let y_axis = Axis {
-        lo: ylo,
-        hi: yhi,
-        log: false,
-    };
+    let y_axis = Axis { lo: ylo, hi: yhi, log: false };
     let mut chart = build_chart(&chart_area, t0..t1, ylo..yhi, tick_chars(&y_axis), fs)?;
     draw_mesh(&mut chart, "time (ms)", "neuron", fs)?;
 
@@ -580,9 +469,7 @@ fn draw_raster_panel<DB: DrawingBackend>(
         if !(t.is_finite() && t >= t0 && t <= t1) {
             continue;
         }
-        let x = (((t - t0) / (t1 - t0)) * pw)
-            .floor()
-            .clamp(0.0, pw - tick_w as f64) as i32;
+        let x = (((t - t0) / (t1 - t0)) * pw).floor().clamp(0.0, pw - tick_w as f64) as i32;
         let y_top = (yhi - (r as f64 + 1.0)) / (yhi - ylo) * ph;
         let (y0, y1) = if row_h >= 3.0 {
             let th = (row_h * 0.8).round().max(1.0);
@@ -592,11 +479,7 @@ fn draw_raster_panel<DB: DrawingBackend>(
             let y0 = y_top.floor();
             (y0 as i32, (y_top + row_h).round().max(y0 + 1.0) as i32)
         };
-        let color = p
-            .groups
-            .iter()
-            .find(|g| g.rows.contains(&r))
-            .map_or(usize::MAX, |g| g.color);
+        let color = p.groups.iter().find(|g| g.rows.contains(&r)).map_or(usize::MAX, |g| g.color);
         cells.push((color, y0, y1, x));
     }
     if cells.is_empty() {
@@ -617,13 +500,8 @@ fn draw_raster_panel<DB: DrawingBackend>(
             x1 = x1.max(x + tick_w);
             j += 1;
         }
-        let fill = if color == usize::MAX {
-            BLACK
-        } else {
-            palette::color(color)
-        };
-        plot.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.filled()))
-            .ctx()?;
+        let fill = if color == usize::MAX { BLACK } else { palette::color(color) };
+        plot.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.filled())).ctx()?;
         i = j;
     }
     Ok(())
@@ -636,20 +514,12 @@ fn draw_raster_panel<DB: DrawingBackend>(
 /// Upper limit on the number of bins (more would be invisible anyway).
 const MAX_BINS: usize = 10_000;
 
-fn draw_histogram_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    p: &HistogramPanel,
-    fs: &FontSizes,
-) -> R {
+fn draw_histogram_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HistogramPanel, fs: &FontSizes) -> R {
     let legend: Vec<LegendEntry> = if p.samples.len() > 1 {
         p.samples
             .iter()
             .enumerate()
-            .map(|(i, (l, _))| LegendEntry {
-                label: l.clone(),
-                color: i,
-                swatch: Swatch::Block,
-            })
+            .map(|(i, (l, _))| LegendEntry { label: l.clone(), color: i, swatch: Swatch::Block })
             .collect()
     } else {
         Vec::new()
@@ -663,10 +533,7 @@ fn draw_histogram_panel<DB: DrawingBackend>(
         return no_data(&chart, fs);
     };
     let bins = if p.bins == 0 {
-        let n = p
-            .samples
-            .iter()
-            .map(|(_, v)| v.iter().filter(|x| x.is_finite()).count());
+        let n = p.samples.iter().map(|(_, v)| v.iter().filter(|x| x.is_finite()).count());
         auto_bins(n.max().unwrap_or(0))
     } else {
         p.bins.min(MAX_BINS)
@@ -678,25 +545,13 @@ fn draw_histogram_panel<DB: DrawingBackend>(
         .iter()
         .map(|(_, v)| {
             let c = bin_counts(v, lo, hi, bins);
-            if p.density {
-                density(&c, width)
-            } else {
-                c.iter().map(|&k| k as f64).collect()
-            }
+            if p.density { density(&c, width) } else { c.iter().map(|&k| k as f64).collect() }
         })
         .collect();
     let ymax = heights.iter().flatten().copied().fold(0.0, f64::max);
-    let ymax = if ymax > 0.0 && ymax.is_finite() {
-        ymax * 1.08
-    } else {
-        1.0
-    };
+    let ymax = if ymax > 0.0 && ymax.is_finite() { ymax * 1.08 } else { 1.0 };
 
-    let y_axis = Axis {
-        lo: 0.0,
-        hi: ymax,
-        log: false,
-    };
+    let y_axis = Axis { lo: 0.0, hi: ymax, log: false };
     let mut chart = build_chart(&chart_area, lo..hi, 0.0..ymax, tick_chars(&y_axis), fs)?;
     draw_mesh(&mut chart, &p.x_label, y_label, fs)?;
     let lw = line_width(fs);
@@ -706,9 +561,7 @@ fn draw_histogram_panel<DB: DrawingBackend>(
             .iter()
             .enumerate()
             .filter(|&(_, &v)| v > 0.0)
-            .map(|(k, &v)| {
-                Rectangle::new([(edges[k], 0.0), (edges[k + 1], v)], c.mix(0.35).filled())
-            });
+            .map(|(k, &v)| Rectangle::new([(edges[k], 0.0), (edges[k + 1], v)], c.mix(0.35).filled()));
         chart.draw_series(bars).ctx()?;
         // Step outline.
         let mut outline = Vec::with_capacity(2 * bins + 2);
@@ -718,9 +571,7 @@ fn draw_histogram_panel<DB: DrawingBackend>(
             outline.push((edges[k + 1], v));
         }
         outline.push((edges[bins], 0.0));
-        chart
-            .draw_series(LineSeries::new(outline, c.stroke_width(lw)))
-            .ctx()?;
+        chart.draw_series(LineSeries::new(outline, c.stroke_width(lw))).ctx()?;
     }
     Ok(())
 }

@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use hebb_plot::hist::{bin_counts, bin_edges, density, finite_range};
-use hebb_plot::{
-    Figure, HistogramPanel, LinePanel, Panel, PlotError, RasterPanel, Series, palette,
-};
+use hebb_plot::{Figure, HistogramPanel, LinePanel, Panel, PlotError, RasterPanel, Series, palette};
 
 /// A fresh, empty directory for one test.
 fn test_dir(name: &str) -> PathBuf {
@@ -17,12 +15,7 @@ fn test_dir(name: &str) -> PathBuf {
 /// Width and height from the IHDR chunk of a PNG file, after checking the signature.
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "not a PNG: {}",
-        path.display()
-    );
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG: {}", path.display());
     assert_eq!(&bytes[12..16], b"IHDR");
     let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
@@ -33,13 +26,7 @@ fn png_size(path: &Path) -> (u32, u32) {
 fn save_and_check(fig: &Figure, name: &str) -> String {
     let dir = test_dir(name);
     let paths = fig.save(&dir, name).unwrap();
-    assert_eq!(
-        paths,
-        vec![
-            dir.join(format!("{name}.png")),
-            dir.join(format!("{name}.svg"))
-        ]
-    );
+    assert_eq!(paths, vec![dir.join(format!("{name}.png")), dir.join(format!("{name}.svg"))]);
     assert_eq!(png_size(&paths[0]), fig.pixel_size());
     let svg = std::fs::read_to_string(&paths[1]).unwrap();
     assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(100)]);
@@ -71,14 +58,9 @@ fn ramp(n: usize) -> Vec<f64> {
 }
 
 fn all_panel_types() -> Figure {
-    let raster = RasterPanel::new(
-        "Spike raster",
-        vec![1.0, 2.0, 3.0, 4.0],
-        vec![0, 1, 8, 9],
-        (0.0, 5.0),
-    )
-    .with_group("exc", 0..8, palette::VERMILLION)
-    .with_group("inh", 8..10, palette::BLUE);
+    let raster = RasterPanel::new("Spike raster", vec![1.0, 2.0, 3.0, 4.0], vec![0, 1, 8, 9], (0.0, 5.0))
+        .with_group("exc", 0..8, palette::VERMILLION)
+        .with_group("inh", 8..10, palette::BLUE);
     let mut line = LinePanel::new("Rates over time", "time (ms)", "rate (Hz)")
         .with_series(Series::line("E rate", ramp(10), ramp(10)))
         .with_series(Series::dashed("I rate", ramp(10), vec![2.0; 10]))
@@ -124,10 +106,7 @@ fn every_panel_type_writes_png_and_svg() {
         "before",
         "after",
     ] {
-        assert!(
-            texts.iter().any(|t| t == text),
-            "SVG lacks text {text:?}: {texts:?}"
-        );
+        assert!(texts.iter().any(|t| t == text), "SVG lacks text {text:?}: {texts:?}");
     }
     assert!(!texts.iter().any(|t| t == "no data"));
 }
@@ -151,30 +130,19 @@ fn legend_only_with_several_series() {
 
 #[test]
 fn raster_colours_spikes_by_group() {
-    let groups = |p: RasterPanel| {
-        p.with_group("E", 0..4, palette::VERMILLION)
-            .with_group("I", 4..5, palette::BLUE)
-    };
+    let groups = |p: RasterPanel| p.with_group("E", 0..4, palette::VERMILLION).with_group("I", 4..5, palette::BLUE);
     let count = |p: RasterPanel| {
         let fig = Figure::new().with_panel(p);
         let rgb = fig.render_rgb().unwrap();
         let (w, h) = fig.pixel_size();
         assert_eq!(rgb.len(), (w * h * 3) as usize);
-        (
-            count_color(&rgb, palette::VERMILLION),
-            count_color(&rgb, palette::BLUE),
-        )
+        (count_color(&rgb, palette::VERMILLION), count_color(&rgb, palette::BLUE))
     };
     // Without spikes only the legend swatches have the group colours.
     let (e0, i0) = count(groups(RasterPanel::new("r", vec![], vec![], (0.0, 50.0))));
     assert!(e0 > 0 && i0 > 0);
     // Spikes in the excitatory rows only: more vermillion, no more blue.
-    let (e1, i1) = count(groups(RasterPanel::new(
-        "r",
-        vec![10.0, 20.0, 30.0],
-        vec![0, 1, 2],
-        (0.0, 50.0),
-    )));
+    let (e1, i1) = count(groups(RasterPanel::new("r", vec![10.0, 20.0, 30.0], vec![0, 1, 2], (0.0, 50.0))));
     assert!(e1 > e0);
     assert_eq!(i1, i0);
     // Adding inhibitory spikes adds blue and leaves vermillion unchanged.
@@ -187,12 +155,7 @@ fn raster_colours_spikes_by_group() {
     assert_eq!(e2, e1);
     assert!(i2 > i1);
     // Ungrouped rows are black, not a group colour.
-    let (e3, i3) = count(groups(RasterPanel::new(
-        "r",
-        vec![10.0],
-        vec![7],
-        (0.0, 50.0),
-    )));
+    let (e3, i3) = count(groups(RasterPanel::new("r", vec![10.0], vec![7], (0.0, 50.0))));
     assert_eq!((e3, i3), (e0, i0));
 }
 
@@ -206,9 +169,8 @@ fn rendering_is_deterministic() {
 fn lines_are_clipped_to_a_fixed_range() {
     // The series shoots far above the fixed y range; nothing may be drawn above the
     // plotting area (i.e. in the top rows, where only the title lives).
-    let mut p = LinePanel::new("clip", "x", "y").with_series(
-        Series::line("s", vec![0.0, 1.0, 2.0], vec![0.5, 1e6, 0.5]).with_color(palette::GREEN),
-    );
+    let mut p = LinePanel::new("clip", "x", "y")
+        .with_series(Series::line("s", vec![0.0, 1.0, 2.0], vec![0.5, 1e6, 0.5]).with_color(palette::GREEN));
     p.y_range = Some((0.0, 1.0));
     let fig = Figure::new().with_panel(p);
     let rgb = fig.render_rgb().unwrap();
@@ -223,16 +185,15 @@ fn edge_cases_do_not_panic_and_write_files() {
     let nan = f64::NAN;
     let inf = f64::INFINITY;
     let mut log_panel = LinePanel::new("log axes", "frequency (Hz)", "power")
-        .with_series(Series::line(
-            "mixed",
-            vec![-1.0, 0.0, 1.0, 10.0, 100.0],
-            vec![1.0, 2.0, 0.0, -3.0, 5.0],
-        ))
+        .with_series(Series::line("mixed", vec![-1.0, 0.0, 1.0, 10.0, 100.0], vec![1.0, 2.0, 0.0, -3.0, 5.0]))
         .with_series(Series::points("pts", vec![0.5, 2.0], vec![nan, 3.0]));
     log_panel.log_x = true;
     log_panel.log_y = true;
-    let mut all_nonpositive = LinePanel::new("log, nothing positive", "x", "y")
-        .with_series(Series::line("neg", vec![-1.0, -2.0], vec![-1.0, 0.0]));
+    let mut all_nonpositive = LinePanel::new("log, nothing positive", "x", "y").with_series(Series::line(
+        "neg",
+        vec![-1.0, -2.0],
+        vec![-1.0, 0.0],
+    ));
     all_nonpositive.log_y = true;
     all_nonpositive.log_x = true;
     all_nonpositive.x_range = Some((-5.0, 0.0)); // unusable on a log axis: ignored
@@ -245,61 +206,31 @@ fn edge_cases_do_not_panic_and_write_files() {
     zero_ranges.shaded_x = vec![(nan, 1.0), (5.0, 5.0), (-inf, inf)];
     let panels: Vec<Panel> = vec![
         LinePanel::new("empty", "x", "y").into(),
-        LinePanel::new("empty series", "x", "y")
-            .with_series(Series::line("e", vec![], vec![]))
-            .into(),
+        LinePanel::new("empty series", "x", "y").with_series(Series::line("e", vec![], vec![])).into(),
         LinePanel::new("non-finite", "x", "y")
-            .with_series(Series::line(
-                "nan",
-                vec![nan, 1.0, inf, 3.0, 4.0],
-                vec![1.0, 2.0, 2.0, -inf, 1.0],
-            ))
+            .with_series(Series::line("nan", vec![nan, 1.0, inf, 3.0, 4.0], vec![1.0, 2.0, 2.0, -inf, 1.0]))
             .into(),
-        LinePanel::new("single point", "x", "y")
-            .with_series(Series::dashed("one", vec![1.0], vec![1.0]))
-            .into(),
-        LinePanel::new("mismatched lengths", "x", "y")
-            .with_series(Series::line("m", ramp(5), ramp(2)))
-            .into(),
-        LinePanel::new("", "", "")
-            .with_series(Series::line("huge", vec![0.0, 1.0], vec![-1e300, 1e300]))
-            .into(),
+        LinePanel::new("single point", "x", "y").with_series(Series::dashed("one", vec![1.0], vec![1.0])).into(),
+        LinePanel::new("mismatched lengths", "x", "y").with_series(Series::line("m", ramp(5), ramp(2))).into(),
+        LinePanel::new("", "", "").with_series(Series::line("huge", vec![0.0, 1.0], vec![-1e300, 1e300])).into(),
         log_panel.into(),
         all_nonpositive.into(),
         zero_ranges.into(),
         RasterPanel::new("empty raster", vec![], vec![], (0.0, 0.0)).into(),
         RasterPanel::new("nan window", vec![5.0, nan], vec![3, 4], (nan, inf)).into(),
-        RasterPanel::new(
-            "one spike, zero window",
-            vec![5.0],
-            vec![u32::MAX],
-            (5.0, 5.0),
-        )
-        .with_group("empty group", 7..7, 0)
-        .into(),
+        RasterPanel::new("one spike, zero window", vec![5.0], vec![u32::MAX], (5.0, 5.0))
+            .with_group("empty group", 7..7, 0)
+            .into(),
         RasterPanel::new("outside window", vec![100.0], vec![1], (0.0, 10.0)).into(),
         HistogramPanel::new("empty histogram", "x").into(),
-        HistogramPanel::new("all nan", "x")
-            .with_sample("n", vec![nan, inf])
+        HistogramPanel::new("all nan", "x").with_sample("n", vec![nan, inf]).into(),
+        HistogramPanel::new("one value", "x").with_sample("v", vec![3.0]).into(),
+        HistogramPanel { density: true, bins: 3, ..HistogramPanel::new("equal", "x") }
+            .with_sample("a", vec![0.0, 0.0])
+            .with_sample("empty", vec![])
             .into(),
-        HistogramPanel::new("one value", "x")
-            .with_sample("v", vec![3.0])
-            .into(),
-        HistogramPanel {
-            density: true,
-            bins: 3,
-            ..HistogramPanel::new("equal", "x")
-        }
-        .with_sample("a", vec![0.0, 0.0])
-        .with_sample("empty", vec![])
-        .into(),
     ];
-    let fig = Figure {
-        title: Some(String::new()),
-        panels,
-        columns: 4,
-        panel_size: (300, 220),
-    };
+    let fig = Figure { title: Some(String::new()), panels, columns: 4, panel_size: (300, 220) };
     let svg = save_and_check(&fig, "edge");
     // Panels without drawable data say so: empty, empty series, all-nonpositive log,
     // empty raster, outside window, empty histogram, all nan.
@@ -314,12 +245,10 @@ fn edge_cases_do_not_panic_and_write_files() {
 
 #[test]
 fn non_finite_points_break_lines_but_keep_the_rest() {
-    let fig = Figure::new().with_panel(
-        LinePanel::new("gaps", "x", "y").with_series(
-            Series::line("s", ramp(6), vec![1.0, 2.0, f64::NAN, 2.0, 1.0, 2.0])
-                .with_color(palette::PURPLE),
-        ),
-    );
+    let fig =
+        Figure::new().with_panel(LinePanel::new("gaps", "x", "y").with_series(
+            Series::line("s", ramp(6), vec![1.0, 2.0, f64::NAN, 2.0, 1.0, 2.0]).with_color(palette::PURPLE),
+        ));
     let rgb = fig.render_rgb().unwrap();
     assert!(count_color(&rgb, palette::PURPLE) > 0);
     assert!(!svg_texts(&fig.to_svg_string().unwrap()).contains(&"no data".to_string()));
@@ -328,9 +257,7 @@ fn non_finite_points_break_lines_but_keep_the_rest() {
 #[test]
 fn large_raster_is_merged_into_fewer_rectangles() {
     let n = 100_000usize;
-    let times: Vec<f64> = (0..n)
-        .map(|i| (i as f64 * 0.618_034).fract() * 1000.0)
-        .collect();
+    let times: Vec<f64> = (0..n).map(|i| (i as f64 * 0.618_034).fract() * 1000.0).collect();
     let rows: Vec<u32> = (0..n).map(|i| (i * 7919 % 2000) as u32).collect();
     let fig = Figure::new().with_panel(
         RasterPanel::new("1e5 spikes", times, rows, (0.0, 1000.0))
@@ -339,10 +266,7 @@ fn large_raster_is_merged_into_fewer_rectangles() {
     );
     let svg = save_and_check(&fig, "large");
     let rects = svg.matches("<rect").count();
-    assert!(
-        rects > 1000 && rects < n / 2,
-        "{rects} rectangles for {n} spikes"
-    );
+    assert!(rects > 1000 && rects < n / 2, "{rects} rectangles for {n} spikes");
 }
 
 #[test]
@@ -350,19 +274,10 @@ fn invalid_geometry_is_an_error() {
     let fig = Figure::new().with_panel_size(10, 10);
     assert!(matches!(fig.render_rgb(), Err(PlotError::InvalidFigure(_))));
     let fig = Figure::new().with_panel_size(100_000, 300);
-    assert!(matches!(
-        fig.to_svg_string(),
-        Err(PlotError::InvalidFigure(_))
-    ));
+    assert!(matches!(fig.to_svg_string(), Err(PlotError::InvalidFigure(_))));
     let dir = test_dir("bad-stem");
-    assert!(matches!(
-        Figure::new().save(&dir, ""),
-        Err(PlotError::InvalidFigure(_))
-    ));
-    assert!(matches!(
-        Figure::new().save(&dir, "a/b"),
-        Err(PlotError::InvalidFigure(_))
-    ));
+    assert!(matches!(Figure::new().save(&dir, ""), Err(PlotError::InvalidFigure(_))));
+    assert!(matches!(Figure::new().save(&dir, "a/b"), Err(PlotError::InvalidFigure(_))));
     assert!(!dir.exists());
 }
 
@@ -380,20 +295,7 @@ fn unwritable_directory_is_an_io_error() {
 #[test]
 fn bin_counts_match_hand_computed_values() {
     // bins over [0, 4): [0,1) [1,2) [2,3) [3,4]
-    let v = [
-        0.0,
-        0.5,
-        1.0,
-        1.5,
-        1.999,
-        2.0,
-        3.999,
-        4.0,
-        4.0001,
-        -0.0001,
-        f64::NAN,
-        f64::INFINITY,
-    ];
+    let v = [0.0, 0.5, 1.0, 1.5, 1.999, 2.0, 3.999, 4.0, 4.0001, -0.0001, f64::NAN, f64::INFINITY];
     assert_eq!(bin_counts(&v, 0.0, 4.0, 4), vec![2, 3, 1, 2]);
     assert_eq!(bin_counts(&v, 0.0, 4.0, 1), vec![8]);
     assert_eq!(bin_counts(&v, 0.0, 4.0, 2), vec![5, 3]);

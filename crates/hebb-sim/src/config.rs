@@ -27,6 +27,9 @@ pub struct SimConfig {
     /// Independent per-neuron Poisson drive (the benchmark network).
     #[serde(default)]
     pub drive: Option<DriveConfig>,
+    /// Plasticity rules, at most one per synapse type (`[[plasticity]]`).
+    #[serde(default)]
+    pub plasticity: Vec<hebb_plasticity::RuleConfig>,
     /// What to record.
     #[serde(default)]
     pub record: RecordConfig,
@@ -208,6 +211,14 @@ pub struct RecordConfig {
     pub cov_diagonal: DiagonalConfig,
     /// Neurons per population shown in the raster figure.
     pub raster_per_pop: usize,
+    /// Interval of the plastic-weight records: block means and sampled
+    /// synapses (ms).
+    pub weight_interval_ms: f64,
+    /// Synapses per plastic type whose weights are recorded over time.
+    pub weight_sample: usize,
+    /// Times (ms) at which every weight of each plastic type is written
+    /// (NPY), e.g. [0.0, 10000.0].
+    pub weight_snapshots_ms: Vec<f64>,
 }
 
 impl Default for RecordConfig {
@@ -223,6 +234,9 @@ impl Default for RecordConfig {
             cov_sample_per_pop: 200,
             cov_diagonal: DiagonalConfig::Exclude,
             raster_per_pop: 100,
+            weight_interval_ms: 100.0,
+            weight_sample: 100,
+            weight_snapshots_ms: Vec::new(),
         }
     }
 }
@@ -241,26 +255,12 @@ impl SimConfig {
             autapses: true,
         };
         SimConfig {
-            run: RunConfig {
-                duration_ms: 10_000.0,
-                dt_ms: 0.1,
-                seed: 31415,
-                threads: 1,
-                spike_cap_hz: 50.0,
-            },
+            run: RunConfig { duration_ms: 10_000.0, dt_ms: 0.1, seed: 31415, threads: 1, spike_cap_hz: 50.0 },
             network: NetworkConfig {
                 n: 5000,
                 populations: vec![
-                    PopulationConfig {
-                        name: "E".into(),
-                        kind: Kind::Excitatory,
-                        fraction: 0.8,
-                    },
-                    PopulationConfig {
-                        name: "I".into(),
-                        kind: Kind::Inhibitory,
-                        fraction: 0.2,
-                    },
+                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
+                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
                 ],
                 connections: vec![
                     conn("E", "E", 25.0),
@@ -270,11 +270,7 @@ impl SimConfig {
                 ],
             },
             neuron: NeuronKind::Eif(Eif::akil()),
-            synapses: SynapseConfig {
-                tau_e_ms: 8.0,
-                tau_i_ms: 4.0,
-                tau_x_ms: 10.0,
-            },
+            synapses: SynapseConfig { tau_e_ms: 8.0, tau_i_ms: 4.0, tau_x_ms: 10.0 },
             external: vec![ExternalConfig {
                 name: "X".into(),
                 fraction: 0.2,
@@ -283,21 +279,39 @@ impl SimConfig {
                 jitter_ms: 5.0,
                 window_ms: None,
                 targets: vec![
-                    TargetConfig {
-                        post: "E".into(),
-                        p: 0.1,
-                        j: 180.0,
-                    },
-                    TargetConfig {
-                        post: "I".into(),
-                        p: 0.1,
-                        j: 135.0,
-                    },
+                    TargetConfig { post: "E".into(), p: 0.1, j: 180.0 },
+                    TargetConfig { post: "I".into(), p: 0.1, j: 135.0 },
                 ],
             }],
             drive: None,
+            plasticity: Vec::new(),
             record: RecordConfig::default(),
         }
+    }
+
+    /// The authors' demo (specs/akil.md §5.1): the default network with
+    /// iSTDP on E←I and I←I at the package's η₀ = 1.5e-5 and normalisers
+    /// (−150, −250), targets 10 and 20 Hz, τ_STDP = 200 ms.
+    pub fn akil_demo() -> Self {
+        use hebb_plasticity::RuleConfig;
+        let mut c = Self::akil_default();
+        c.plasticity = vec![
+            RuleConfig::Homeostatic {
+                synapse: "E<-I".parse().unwrap(),
+                eta0: 1.5e-5,
+                j_norm: -150.0,
+                rho_hz: 10.0,
+                tau_stdp_ms: 200.0,
+            },
+            RuleConfig::Homeostatic {
+                synapse: "I<-I".parse().unwrap(),
+                eta0: 1.5e-5,
+                j_norm: -250.0,
+                rho_hz: 20.0,
+                tau_stdp_ms: 200.0,
+            },
+        ];
+        c
     }
 
     /// The benchmark network of specs/performance.md §2: current-based LIF,
@@ -313,26 +327,12 @@ impl SimConfig {
             autapses: post != pre,
         };
         SimConfig {
-            run: RunConfig {
-                duration_ms: 5_000.0,
-                dt_ms: 0.1,
-                seed: 1,
-                threads: 1,
-                spike_cap_hz: 50.0,
-            },
+            run: RunConfig { duration_ms: 5_000.0, dt_ms: 0.1, seed: 1, threads: 1, spike_cap_hz: 50.0 },
             network: NetworkConfig {
                 n: 5000,
                 populations: vec![
-                    PopulationConfig {
-                        name: "E".into(),
-                        kind: Kind::Excitatory,
-                        fraction: 0.8,
-                    },
-                    PopulationConfig {
-                        name: "I".into(),
-                        kind: Kind::Inhibitory,
-                        fraction: 0.2,
-                    },
+                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
+                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
                 ],
                 connections: vec![
                     conn("E", "E", 14.0),
@@ -342,17 +342,10 @@ impl SimConfig {
                 ],
             },
             neuron: NeuronKind::Lif(hebb_neurons::Lif::benchmark()),
-            synapses: SynapseConfig {
-                tau_e_ms: 5.0,
-                tau_i_ms: 10.0,
-                tau_x_ms: 5.0,
-            },
+            synapses: SynapseConfig { tau_e_ms: 5.0, tau_i_ms: 10.0, tau_x_ms: 5.0 },
             external: vec![],
-            drive: Some(DriveConfig {
-                sources: 400.0,
-                rate_hz: 15.0,
-                j: 14.0,
-            }),
+            drive: Some(DriveConfig { sources: 400.0, rate_hz: 15.0, j: 14.0 }),
+            plasticity: Vec::new(),
             record: RecordConfig::default(),
         }
     }
@@ -373,11 +366,7 @@ impl SimConfig {
 
     /// Population sizes implied by the fractions.
     pub fn population_sizes(&self) -> Vec<usize> {
-        self.network
-            .populations
-            .iter()
-            .map(|p| (p.fraction * self.network.n as f64).round() as usize)
-            .collect()
+        self.network.populations.iter().map(|p| (p.fraction * self.network.n as f64).round() as usize).collect()
     }
 
     /// Size of external layer `i`.
@@ -390,27 +379,15 @@ impl SimConfig {
         let r = &self.run;
         check_positive("run.dt_ms", r.dt_ms)?;
         if r.dt_ms > 10.0 {
-            return Err(ParamError::new(
-                "run.dt_ms",
-                r.dt_ms,
-                "a step in (0, 10] ms",
-            ));
+            return Err(ParamError::new("run.dt_ms", r.dt_ms, "a step in (0, 10] ms"));
         }
         check_positive("run.duration_ms", r.duration_ms)?;
         let n_steps = steps_in("run.duration_ms", r.duration_ms, r.dt_ms)?;
         if n_steps > u32::MAX as u64 {
-            return Err(ParamError::new(
-                "run.duration_ms",
-                r.duration_ms,
-                "at most 2^32 - 1 steps",
-            ));
+            return Err(ParamError::new("run.duration_ms", r.duration_ms, "at most 2^32 - 1 steps"));
         }
         if r.threads == 0 || r.threads > 256 {
-            return Err(ParamError::new(
-                "run.threads",
-                r.threads,
-                "an integer in [1, 256]",
-            ));
+            return Err(ParamError::new("run.threads", r.threads, "an integer in [1, 256]"));
         }
         check_positive("run.spike_cap_hz", r.spike_cap_hz)?;
         let n = self.network.n;
@@ -418,19 +395,10 @@ impl SimConfig {
             return Err(ParamError::new("network.n", n, "an integer in [1, 5e7]"));
         }
         if self.network.populations.is_empty() {
-            return Err(ParamError::new(
-                "network.populations",
-                "[]",
-                "at least one population",
-            ));
+            return Err(ParamError::new("network.populations", "[]", "at least one population"));
         }
         for (i, p) in self.network.populations.iter().enumerate() {
-            check_in_range(
-                &format!("network.populations[{i}].fraction"),
-                p.fraction,
-                0.0,
-                1.0,
-            )?;
+            check_in_range(&format!("network.populations[{i}].fraction"), p.fraction, 0.0, 1.0)?;
             if (p.fraction * n as f64).round() < 1.0 {
                 return Err(ParamError::new(
                     format!("network.populations[{i}].fraction"),
@@ -447,20 +415,11 @@ impl SimConfig {
                 format!("fractions whose rounded sizes add up to network.n = {n}"),
             ));
         }
-        let names: Vec<&str> = self
-            .network
-            .populations
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
+        let names: Vec<&str> = self.network.populations.iter().map(|p| p.name.as_str()).collect();
         let allowed = names.join(", ");
         let lookup = |field: String, name: &str| -> Result<usize, ParamError> {
             names.iter().position(|&x| x == name).ok_or_else(|| {
-                ParamError::new(
-                    field,
-                    format!("\"{name}\""),
-                    format!("one of the population names: {allowed}"),
-                )
+                ParamError::new(field, format!("\"{name}\""), format!("one of the population names: {allowed}"))
             })
         };
         for (i, p) in self.network.populations.iter().enumerate() {
@@ -472,7 +431,7 @@ impl SimConfig {
                 ));
             }
         }
-        let mut seen = Vec::new();
+        let mut seen: Vec<(usize, usize)> = Vec::new();
         for (i, c) in self.network.connections.iter().enumerate() {
             let f = |k: &str| format!("network.connections[{i}].{k}");
             let post = lookup(f("post"), &c.post)?;
@@ -517,10 +476,7 @@ impl SimConfig {
                 return Err(ParamError::new(
                     format!("synapses.{name}"),
                     tau,
-                    format!(
-                        "a time constant > dt = {} ms (the Euler decay factor 1 - dt/tau must be > 0)",
-                        r.dt_ms
-                    ),
+                    format!("a time constant > dt = {} ms (the Euler decay factor 1 - dt/tau must be > 0)", r.dt_ms),
                 ));
             }
         }
@@ -528,11 +484,7 @@ impl SimConfig {
             let f = |k: &str| format!("external[{i}].{k}");
             check_in_range(&f("fraction"), x.fraction, 0.0, 100.0)?;
             if x.fraction <= 0.0 {
-                return Err(ParamError::new(
-                    f("fraction"),
-                    x.fraction,
-                    "a fraction in (0, 100]",
-                ));
+                return Err(ParamError::new(f("fraction"), x.fraction, "a fraction in (0, 100]"));
             }
             if x.name.is_empty()
                 || names.contains(&x.name.as_str())
@@ -544,28 +496,18 @@ impl SimConfig {
                     "a unique, non-empty name not used by a population",
                 ));
             }
-            self.layer(i)
-                .validate()
-                .map_err(|e| e.within(&format!("external[{i}]")))?;
-            let mut seen = Vec::new();
+            self.layer(i).validate().map_err(|e| e.within(&format!("external[{i}]")))?;
+            let mut seen_targets = Vec::new();
             for (t, tg) in x.targets.iter().enumerate() {
                 let g = |k: &str| format!("external[{i}].targets[{t}].{k}");
                 let post = lookup(g("post"), &tg.post)?;
-                if seen.contains(&post) {
-                    return Err(ParamError::new(
-                        g("post"),
-                        &tg.post,
-                        "each target population at most once per layer",
-                    ));
+                if seen_targets.contains(&post) {
+                    return Err(ParamError::new(g("post"), &tg.post, "each target population at most once per layer"));
                 }
-                seen.push(post);
+                seen_targets.push(post);
                 check_in_range(&g("p"), tg.p, 0.0, 1.0)?;
                 if !(tg.j.is_finite() && tg.j >= 0.0) {
-                    return Err(ParamError::new(
-                        g("j"),
-                        tg.j,
-                        "a finite j >= 0 (external layers are excitatory)",
-                    ));
+                    return Err(ParamError::new(g("j"), tg.j, "a finite j >= 0 (external layers are excitatory)"));
                 }
             }
         }
@@ -575,8 +517,45 @@ impl SimConfig {
                 return Err(ParamError::new("drive.j", d.j, "a finite j >= 0"));
             }
         }
+        let mut plastic_types = Vec::new();
+        for (i, p) in self.plasticity.iter().enumerate() {
+            let f = |k: &str| format!("plasticity[{i}].{k}");
+            p.validate().map_err(|e| e.within(&format!("plasticity[{i}]")))?;
+            let syn = p.synapse();
+            let post = lookup(f("synapse"), &syn.post)?;
+            let pre = lookup(f("synapse"), &syn.pre)?;
+            if !seen.contains(&(post, pre)) {
+                return Err(ParamError::new(f("synapse"), syn, "a synapse type listed in network.connections"));
+            }
+            if plastic_types.contains(&(post, pre)) {
+                return Err(ParamError::new(
+                    f("synapse"),
+                    syn,
+                    "a type without another rule: two rules on the same synapse type are not allowed",
+                ));
+            }
+            plastic_types.push((post, pre));
+        }
         let rc = &self.record;
         check_positive("record.rate_bin_ms", rc.rate_bin_ms)?;
+        check_positive("record.weight_interval_ms", rc.weight_interval_ms)?;
+        if steps_in("record.weight_interval_ms", rc.weight_interval_ms, r.dt_ms)? == 0 {
+            return Err(ParamError::new(
+                "record.weight_interval_ms",
+                rc.weight_interval_ms,
+                format!("at least one step (dt = {} ms)", r.dt_ms),
+            ));
+        }
+        for &t in &rc.weight_snapshots_ms {
+            if !(t.is_finite() && t >= 0.0 && t <= r.duration_ms) {
+                return Err(ParamError::new(
+                    "record.weight_snapshots_ms",
+                    t,
+                    format!("times in [0, run.duration_ms = {}]", r.duration_ms),
+                ));
+            }
+            steps_in("record.weight_snapshots_ms", t, r.dt_ms)?;
+        }
         check_positive("record.interval_ms", rc.interval_ms)?;
         if steps_in("record.interval_ms", rc.interval_ms, r.dt_ms)? == 0 {
             return Err(ParamError::new(
@@ -601,18 +580,10 @@ impl SimConfig {
         }
         check_in_range("record.burn_in_fraction", rc.burn_in_fraction, 0.0, 0.99)?;
         if let Some(&bad) = rc.voltage_neurons.iter().find(|&&j| j >= n) {
-            return Err(ParamError::new(
-                "record.voltage_neurons",
-                bad,
-                format!("neuron indices < network.n = {n}"),
-            ));
+            return Err(ParamError::new("record.voltage_neurons", bad, format!("neuron indices < network.n = {n}")));
         }
         if rc.voltage_neurons.len() > 10_000 {
-            return Err(ParamError::new(
-                "record.voltage_neurons",
-                rc.voltage_neurons.len(),
-                "at most 10000 neurons",
-            ));
+            return Err(ParamError::new("record.voltage_neurons", rc.voltage_neurons.len(), "at most 10000 neurons"));
         }
         Ok(())
     }
@@ -639,6 +610,18 @@ mod tests {
     fn presets_are_valid() {
         SimConfig::akil_default().validate().unwrap();
         SimConfig::benchmark().validate().unwrap();
+    }
+
+    #[test]
+    fn plasticity_is_checked() {
+        SimConfig::akil_demo().validate().unwrap();
+        let mut c = SimConfig::akil_demo();
+        c.plasticity.push(c.plasticity[0].clone());
+        let e = c.validate().unwrap_err();
+        assert!(e.field == "plasticity[2].synapse" && e.allowed.contains("two rules"), "{e}");
+        let mut c = SimConfig::akil_demo();
+        c.network.connections.remove(1);
+        assert_eq!(c.validate().unwrap_err().field, "plasticity[0].synapse");
     }
 
     #[test]

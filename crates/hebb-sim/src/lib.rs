@@ -23,12 +23,16 @@
 
 pub mod config;
 mod network;
+pub mod plastic;
 mod record;
 pub mod results;
+pub mod testkit;
 
 pub use config::SimConfig;
+pub use hebb_plasticity::{PlasticityRule, RuleConfig, SynapseType};
 pub use network::{ExternalInput, Network, NeuronState, StepObserver, StepView};
-pub use record::{MemorySink, RecordPlan, Recorder, SpikeSink};
+pub use plastic::PlasticProjection;
+pub use record::{MemorySink, RecordPlan, Recorder, SpikeSink, WeightRecord};
 pub use results::RunResults;
 
 use hebb_core::{ParamError, TimeGrid, time::steps_in};
@@ -85,6 +89,17 @@ pub struct Checkpoint {
     pub recorder: Recorder,
     /// Spikes the sink had written.
     pub spikes_written: u64,
+    /// All recurrent weights, when some are plastic.
+    pub weights: Option<Vec<f32>>,
+    /// Pre and post traces of each plastic type.
+    pub traces: Vec<[Vec<f64>; 2]>,
+}
+
+/// Receives full weight snapshots of the plastic types (the `hebb` program
+/// writes them as NPY files as they come).
+pub trait WeightSink: Send {
+    /// All weights of `synapse` (j units, presynaptic-major order) at `t_ms`.
+    fn snapshot(&mut self, synapse: &str, t_ms: f64, weights_j: &[f32]) -> std::io::Result<()>;
 }
 
 /// A configured run: network, recorder, optional spike sink, and progress.
@@ -96,6 +111,9 @@ pub struct Simulation {
     /// What has been recorded.
     pub recorder: Recorder,
     sink: Option<Box<dyn SpikeSink>>,
+    weight_sink: Option<Box<dyn WeightSink>>,
+    weight_interval_steps: u64,
+    snapshot_steps: Vec<u64>,
     grid: TimeGrid,
     steps_done: u64,
     spike_cap: u64,
@@ -113,8 +131,7 @@ impl Simulation {
         let mut raster_neurons = Vec::new();
         for p in 0..network.layout.n_pops() {
             let r = network.layout.range(p);
-            raster_neurons
-                .extend((r.start..r.end.min(r.start + rc.raster_per_pop)).map(|j| j as u32));
+            raster_neurons.extend((r.start..r.end.min(r.start + rc.raster_per_pop)).map(|j| j as u32));
         }
         let plan = RecordPlan {
             n_steps,
@@ -137,20 +154,116 @@ impl Simulation {
         // Fewer than two windows (a short run) means no covariances.
         let covariance = hebb_analysis::CountCovariance::new(&network.layout, &cov_cfg).ok();
         let recorder = Recorder::new(plan, &network.layout, network.external.len(), covariance);
-        let spike_cap = (config.run.spike_cap_hz * 1e-3 * network.n() as f64 * grid.duration_ms())
-            .ceil() as u64;
-        Ok(Self {
+        let spike_cap = (config.run.spike_cap_hz * 1e-3 * network.n() as f64 * grid.duration_ms()).ceil() as u64;
+        let weight_interval_steps = steps_in("record.weight_interval_ms", rc.weight_interval_ms, dt)?;
+        let mut snapshot_steps: Vec<u64> = rc
+            .weight_snapshots_ms
+            .iter()
+            .map(|&t| steps_in("record.weight_snapshots_ms", t, dt))
+            .collect::<Result<_, _>>()?;
+        snapshot_steps.sort_unstable();
+        let mut sim = Self {
             config,
             network,
             recorder,
             sink: None,
+            weight_sink: None,
+            weight_interval_steps,
+            snapshot_steps,
             grid,
             steps_done: 0,
             spike_cap,
-        })
+        };
+        for rule in sim.config.plasticity.clone() {
+            let kind =
+                sim.network.layout.pops()[sim.network.layout.index_of(&rule.synapse().pre).expect("validated")].kind;
+            let sign = if kind == hebb_core::Kind::Inhibitory { -1.0 } else { 1.0 };
+            sim.add_rule(rule.synapse().clone(), rule.build(sim.config.network.n, sign))?;
+        }
+        Ok(sim)
+    }
+
+    /// Make `synapse` plastic under `rule` (any type implementing
+    /// [`PlasticityRule`], e.g. one written in another crate). Only before
+    /// the first step; at most one rule per synapse type.
+    pub fn add_rule(&mut self, synapse: SynapseType, rule: Box<dyn PlasticityRule>) -> Result<(), SimError> {
+        let field = || format!("plasticity[{}].synapse", self.network.plastic.len());
+        if self.steps_done > 0 {
+            return Err(ParamError::new(field(), &synapse, "rules added before the first step").into());
+        }
+        if self.network.plastic.iter().any(|p| p.synapse == synapse) {
+            return Err(ParamError::new(
+                field(),
+                &synapse,
+                "a type without another rule: two rules on the same synapse type are not allowed",
+            )
+            .into());
+        }
+        let names: Vec<String> = self.network.layout.pops().iter().map(|p| p.name.clone()).collect();
+        let proj = plastic::PlasticProjection::new(
+            &self.network.layout,
+            &self.network.recurrent,
+            synapse.clone(),
+            rule,
+            self.grid.dt_ms,
+        )
+        .ok_or_else(|| {
+            ParamError::new(field(), &synapse, format!("POST<-PRE with population names among {}", names.join(", ")))
+        })?;
+        let mut rng = hebb_core::rng::stream(
+            self.config.run.seed,
+            hebb_core::rng::Purpose::Sampling,
+            &[0x77, self.network.plastic.len() as u64],
+        );
+        let positions = proj.positions(&self.network.recurrent);
+        let take = self.config.record.weight_sample.min(positions.len());
+        let mut sample: Vec<u32> =
+            rand::seq::index::sample(&mut rng, positions.len(), take).into_iter().map(|i| positions[i]).collect();
+        sample.sort_unstable();
+        let w = &mut self.recorder.weights;
+        w.types.push(synapse.to_string());
+        w.sample_positions.push(sample);
+        self.network.plastic.push(proj);
+        // Records restart at t = 0 with the new type included.
+        w.t_ms.clear();
+        w.mean_j.clear();
+        w.sample_j.clear();
+        self.record_weights(0);
+        Ok(())
+    }
+
+    /// Send full weight snapshots (`record.weight_snapshots_ms`) to `sink`.
+    pub fn with_weight_sink(mut self, sink: Box<dyn WeightSink>) -> Self {
+        self.weight_sink = Some(sink);
+        self
+    }
+
+    fn record_weights(&mut self, n: u64) {
+        let scale = (self.config.network.n as f64).sqrt();
+        let csr = &self.network.recurrent;
+        let w = &mut self.recorder.weights;
+        w.t_ms.push(n as f64 * self.grid.dt_ms);
+        for (p, proj) in self.network.plastic.iter().enumerate() {
+            w.mean_j.push(proj.mean_weight(csr) * scale);
+            w.sample_j
+                .extend(w.sample_positions[p].iter().map(|&pos| (csr.weights()[pos as usize] as f64 * scale) as f32));
+        }
+    }
+
+    fn snapshot(&mut self, n: u64) -> std::io::Result<()> {
+        let Some(sink) = self.weight_sink.as_deref_mut() else { return Ok(()) };
+        let scale = (self.config.network.n as f64).sqrt();
+        for proj in &self.network.plastic {
+            let block: Vec<f32> =
+                proj.block_weights(&self.network.recurrent).iter().map(|&x| (x as f64 * scale) as f32).collect();
+            sink.snapshot(&proj.synapse.to_string(), n as f64 * self.grid.dt_ms, &block)?;
+        }
+        Ok(())
     }
 
     /// Send every spike to `sink` as well.
+    ///
+    /// (Also see [`Simulation::with_weight_sink`].)
     pub fn with_sink(mut self, sink: Box<dyn SpikeSink>) -> Self {
         self.sink = Some(sink);
         self
@@ -185,32 +298,30 @@ impl Simulation {
     /// is called every 1000 steps with the steps done. Stops with
     /// [`SimError::SpikeCap`] when activity runs away; the recorder keeps
     /// everything up to that step.
-    pub fn run_until(
-        &mut self,
-        end_step: u64,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<(), SimError> {
+    pub fn run_until(&mut self, end_step: u64, progress: &mut dyn FnMut(u64)) -> Result<(), SimError> {
         let end = end_step.min(self.grid.n_steps);
-        let mut obs = Observers {
-            rec: &mut self.recorder,
-            sink: self.sink.as_deref_mut(),
-            dt: self.grid.dt_ms,
-            error: None,
-        };
+        if self.steps_done == 0 && self.snapshot_steps.first() == Some(&0) {
+            self.snapshot(0)?;
+        }
+        let plastic = !self.network.plastic.is_empty();
         while self.steps_done < end {
             let n = self.steps_done + 1;
+            let mut obs =
+                Observers { rec: &mut self.recorder, sink: self.sink.as_deref_mut(), dt: self.grid.dt_ms, error: None };
             self.network.step(n, &mut obs);
+            let (error, spikes) = (obs.error.take(), obs.rec.total_spikes);
             self.steps_done = n;
-            if let Some(e) = obs.error.take() {
+            if let Some(e) = error {
                 return Err(SimError::Io(e));
             }
-            if obs.rec.total_spikes > self.spike_cap {
-                return Err(SimError::SpikeCap {
-                    step: n,
-                    t_ms: self.grid.time_of(n),
-                    spikes: obs.rec.total_spikes,
-                    cap: self.spike_cap,
-                });
+            if plastic && n % self.weight_interval_steps == 0 {
+                self.record_weights(n);
+            }
+            if plastic && self.snapshot_steps.binary_search(&n).is_ok() {
+                self.snapshot(n)?;
+            }
+            if spikes > self.spike_cap {
+                return Err(SimError::SpikeCap { step: n, t_ms: self.grid.time_of(n), spikes, cap: self.spike_cap });
             }
             if n % 1000 == 0 {
                 progress(n);
@@ -228,6 +339,8 @@ impl Simulation {
             state: self.network.state.clone(),
             recorder: self.recorder.clone(),
             spikes_written: self.sink.as_ref().map_or(0, |s| s.written()),
+            weights: (!self.network.plastic.is_empty()).then(|| self.network.recurrent.weights().to_vec()),
+            traces: self.network.plastic.iter().map(|p| [p.x_pre.clone(), p.x_post.clone()]).collect(),
         }
     }
 
@@ -235,18 +348,23 @@ impl Simulation {
     pub fn restore(config: SimConfig, cp: Checkpoint) -> Result<Self, SimError> {
         let mut sim = Self::new(config)?;
         if cp.version != 1 {
-            return Err(SimError::Checkpoint(format!(
-                "format version {} (this build reads 1)",
-                cp.version
-            )));
+            return Err(SimError::Checkpoint(format!("format version {} (this build reads 1)", cp.version)));
         }
-        if cp.state.v.len() != sim.network.n()
-            || cp.recorder.plan != sim.recorder.plan
-            || cp.step > sim.grid.n_steps
+        if cp.state.v.len() != sim.network.n() || cp.recorder.plan != sim.recorder.plan || cp.step > sim.grid.n_steps {
+            return Err(SimError::Checkpoint("it was written by a run with a different config".into()));
+        }
+        if cp.traces.len() != sim.network.plastic.len()
+            || cp.weights.as_ref().map(|w| w.len())
+                != (!sim.network.plastic.is_empty()).then(|| sim.network.recurrent.n_synapses())
         {
-            return Err(SimError::Checkpoint(
-                "it was written by a run with a different config".into(),
-            ));
+            return Err(SimError::Checkpoint("its plastic weights do not fit the config".into()));
+        }
+        if let Some(w) = cp.weights {
+            sim.network.recurrent.weights_mut().copy_from_slice(&w);
+        }
+        for (p, [x_pre, x_post]) in sim.network.plastic.iter_mut().zip(cp.traces) {
+            p.x_pre = x_pre;
+            p.x_post = x_post;
         }
         sim.network.state = cp.state;
         sim.recorder = cp.recorder;

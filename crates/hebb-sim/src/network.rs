@@ -94,6 +94,8 @@ pub struct Network {
     pub drive: Option<(PoissonDrive, u64)>,
     /// Dynamic state.
     pub state: NeuronState,
+    /// Plastic synapse types, in the order their rules were added.
+    pub plastic: Vec<crate::plastic::PlasticProjection>,
     /// Whether each neuron's spikes feed I^i (inhibitory) rather than I^e.
     inhibitory: Vec<bool>,
     inv_tau: [f64; 3],
@@ -117,11 +119,7 @@ impl Network {
                 .populations
                 .iter()
                 .zip(&sizes)
-                .map(|(p, &size)| Population {
-                    name: p.name.clone(),
-                    size,
-                    kind: p.kind,
-                })
+                .map(|(p, &size)| Population { name: p.name.clone(), size, kind: p.kind })
                 .collect(),
         )?;
         let n = layout.len();
@@ -134,13 +132,7 @@ impl Network {
             .map(|c| {
                 let post = layout.range(layout.index_of(&c.post).expect("validated"));
                 let pre = layout.range(layout.index_of(&c.pre).expect("validated"));
-                Block {
-                    pre,
-                    post,
-                    p: c.p,
-                    weight: (c.j / sqrt_n) as f32,
-                    autapses: c.autapses,
-                }
+                Block { pre, post, p: c.p, weight: (c.j / sqrt_n) as f32, autapses: c.autapses }
             })
             .collect();
         let recurrent = bernoulli(n, n, &blocks, seed, 0)?;
@@ -161,24 +153,13 @@ impl Network {
             let csr = bernoulli(size, n, &blocks, seed, 1 + i as u64)?;
             let train = LayerTrain::new(&cfg.layer(i), cfg.run.dt_ms, seed, i as u64)
                 .map_err(|e| e.within(&format!("external[{i}]")))?;
-            external.push(ExternalInput {
-                train,
-                csr,
-                pending: Vec::new(),
-                cursor: 0,
-                chunk: None,
-            });
+            external.push(ExternalInput { train, csr, pending: Vec::new(), cursor: 0, chunk: None });
         }
         let syn = &cfg.synapses;
         let taus = [syn.tau_e_ms, syn.tau_i_ms, syn.tau_x_ms];
         let drive = match &cfg.drive {
             Some(d) => Some((
-                PoissonDrive::new(
-                    d.sources,
-                    d.rate_hz,
-                    cfg.run.dt_ms,
-                    d.j / sqrt_n / syn.tau_e_ms,
-                )?,
+                PoissonDrive::new(d.sources, d.rate_hz, cfg.run.dt_ms, d.j / sqrt_n / syn.tau_e_ms)?,
                 key_hash(seed, Purpose::Drive, &[]),
             )),
             None => None,
@@ -202,9 +183,7 @@ impl Network {
         } else {
             None
         };
-        let inhibitory = (0..n)
-            .map(|j| layout.pops()[layout.pop_of(j)].kind == Kind::Inhibitory)
-            .collect();
+        let inhibitory = (0..n).map(|j| layout.pops()[layout.pop_of(j)].kind == Kind::Inhibitory).collect();
         let dt = cfg.run.dt_ms;
         Ok(Self {
             layout,
@@ -214,19 +193,14 @@ impl Network {
             ext_counts: vec![0; external.len()],
             external,
             drive,
-            state: NeuronState {
-                v,
-                ie: vec![0.0; n],
-                ii: vec![0.0; n],
-                ix: vec![0.0; n],
-                refractory: vec![0; n],
-            },
+            state: NeuronState { v, ie: vec![0.0; n], ii: vec![0.0; n], ix: vec![0.0; n], refractory: vec![0; n] },
             inhibitory,
             inv_tau: taus.map(|t| 1.0 / t),
             decay: taus.map(|t| 1.0 - dt / t),
             refractory_steps: model.refractory_steps(dt),
             pool,
             spiked: Vec::new(),
+            plastic: Vec::new(),
         })
     }
 
@@ -237,22 +211,12 @@ impl Network {
 
     /// Total synapses (recurrent plus external projections).
     pub fn n_synapses(&self) -> usize {
-        self.recurrent.n_synapses()
-            + self
-                .external
-                .iter()
-                .map(|x| x.csr.n_synapses())
-                .sum::<usize>()
+        self.recurrent.n_synapses() + self.external.iter().map(|x| x.csr.n_synapses()).sum::<usize>()
     }
 
     /// Bytes held by all synapse arrays.
     pub fn synapse_bytes(&self) -> usize {
-        self.recurrent.memory_bytes()
-            + self
-                .external
-                .iter()
-                .map(|x| x.csr.memory_bytes())
-                .sum::<usize>()
+        self.recurrent.memory_bytes() + self.external.iter().map(|x| x.csr.memory_bytes()).sum::<usize>()
     }
 
     /// Advance the network by step `n` (1-based; the step ends at t = n·dt).
@@ -269,11 +233,15 @@ impl Network {
     /// 4. **Recurrent delivery.** Each k ∈ S jumps I^e (k excitatory) or I^i
     ///    (k inhibitory) of its targets by J_jk/τ. There is no delay: the
     ///    jump is decayed once in phase 7, then enters V in the next step.
-    /// 5. **Plasticity** would update weights here, reading traces before
-    ///    their increment (no rule in this engine yet).
-    /// 6. **Traces** would be incremented here for neurons in S.
-    /// 7. **Decay.** I ← I·(1 − dt/τ) for I^e, I^i, I^x (Euler factors, as
-    ///    the authors).
+    /// 5. **Plasticity.** For each plastic synapse type, the rule updates the
+    ///    synapses of every k ∈ S as presynaptic neuron (reading x_post),
+    ///    then those of every j ∈ S as postsynaptic neuron (reading x_pre),
+    ///    both with the traces as they were before this step's increment.
+    ///    (The spec leaves the pre/post order open; we do pre first.)
+    /// 6. **Traces.** x += 1 for neurons in S.
+    /// 7. **Decay.** I ← I·(1 − dt/τ) for I^e, I^i, I^x and x ← x·(1 − dt/τ)
+    ///    for the traces (Euler factors, as the authors), so a fresh trace
+    ///    increment is decayed once before it is first read.
     /// 8. **Record, then reset.** The observer sees S and the state; then V
     ///    of S is set to V_re and refractory neurons start their dead time.
     ///
@@ -312,11 +280,7 @@ impl Network {
 
         // 7 (of the previous step), 2, 3: decay, integrate and threshold,
         // chunk by chunk.
-        let pass = NeuronPass {
-            model: self.neuron.model(),
-            dt,
-            decay: self.decay,
-        };
+        let pass = NeuronPass { model: self.neuron.model(), dt, decay: self.decay };
         self.spiked.clear();
         match &self.pool {
             None => {
@@ -354,8 +318,18 @@ impl Network {
             }
         }
 
-        // 5.–6. Plasticity and traces: none in this engine yet.
-        // 7. Decay: deferred to the next step's neuron pass (see above).
+        // 5. Plasticity, from the traces before this step's increment: for
+        //    each plastic type, pre-triggered updates, then post-triggered.
+        // 6. Trace increments of the spiking neurons.
+        // 7. Trace decay. (Current decay is deferred to the next step's
+        //    neuron pass, see above.)
+        for proj in &mut self.plastic {
+            if !self.spiked.is_empty() {
+                proj.apply(&mut self.recurrent, &self.spiked);
+                proj.increment(&self.spiked);
+            }
+            proj.decay();
+        }
 
         // 8. Record, then reset.
         observer.observe(&StepView {
@@ -395,13 +369,7 @@ impl NeuronState {
             .zip(self.ie.chunks_mut(CHUNK))
             .zip(self.ii.chunks_mut(CHUNK))
             .zip(self.ix.chunks_mut(CHUNK))
-            .map(|((((v, refractory), ie), ii), ix)| ChunkState {
-                v,
-                refractory,
-                ie,
-                ii,
-                ix,
-            })
+            .map(|((((v, refractory), ie), ii), ix)| ChunkState { v, refractory, ie, ii, ix })
     }
 }
 
@@ -414,8 +382,7 @@ struct NeuronPass<'a> {
 
 impl NeuronPass<'_> {
     fn run(&self, c: ChunkState<'_>, offset: usize, spiked: &mut Vec<u32>) {
-        self.model
-            .integrate_decaying(self.dt, self.decay, c.v, c.refractory, c.ie, c.ii, c.ix);
+        self.model.integrate_decaying(self.dt, self.decay, c.v, c.refractory, c.ie, c.ii, c.ix);
         let v_th = self.model.v_threshold();
         for (b, block) in c.v.chunks(8).enumerate() {
             // Branch-free test of a block first: spikes are rare.

@@ -33,8 +33,7 @@ pub struct MemorySink {
 
 impl SpikeSink for MemorySink {
     fn spikes(&mut self, t_ms: f64, neurons: &[u32]) -> std::io::Result<()> {
-        self.times_ms
-            .extend(std::iter::repeat_n(t_ms, neurons.len()));
+        self.times_ms.extend(std::iter::repeat_n(t_ms, neurons.len()));
         self.neurons.extend_from_slice(neurons);
         Ok(())
     }
@@ -95,6 +94,24 @@ pub struct Recorder {
     pub covariance: Option<hebb_analysis::CountCovariance>,
     /// All spikes so far.
     pub total_spikes: u64,
+    /// Plastic weights over time.
+    pub weights: WeightRecord,
+}
+
+/// Plastic weights over time: the mean of every plastic type and a fixed
+/// random sample of its synapses, in j units (√N·J).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WeightRecord {
+    /// Names of the tracked synapse types (`"E<-I"`).
+    pub types: Vec<String>,
+    /// CSR positions of the sampled synapses, per type.
+    pub sample_positions: Vec<Vec<u32>>,
+    /// Record times (ms).
+    pub t_ms: Vec<f64>,
+    /// Mean weight per type at each record time, `[record][type]`.
+    pub mean_j: Vec<f64>,
+    /// Sampled weights, `[record][type][sample]`.
+    pub sample_j: Vec<f32>,
 }
 
 impl Recorder {
@@ -111,9 +128,7 @@ impl Recorder {
         Self {
             n_pops,
             pop_of: (0..n).map(|j| layout.pop_of(j) as u16).collect(),
-            pop_ranges: (0..n_pops)
-                .map(|p| (layout.range(p).start, layout.range(p).end))
-                .collect(),
+            pop_ranges: (0..n_pops).map(|p| (layout.range(p).start, layout.range(p).end)).collect(),
             counts_after_burn: vec![0; n],
             bin_counts: vec![0; n_bins * n_pops],
             external_after_burn: vec![0; n_layers],
@@ -123,6 +138,7 @@ impl Recorder {
             raster: Vec::new(),
             covariance,
             total_spikes: 0,
+            weights: WeightRecord::default(),
             plan,
         }
     }

@@ -70,29 +70,17 @@ impl RunResults {
         let done = sim.steps_done();
         let measured_steps = done.saturating_sub(plan.burn_steps);
         let measured_s = measured_steps as f64 * dt * 1e-3;
-        let neuron_rates_hz: Vec<f64> = rec
-            .counts_after_burn
-            .iter()
-            .map(|&c| c as f64 / measured_s)
-            .collect();
+        let neuron_rates_hz: Vec<f64> = rec.counts_after_burn.iter().map(|&c| c as f64 / measured_s).collect();
         let mut rates_hz = BTreeMap::new();
         for (p, pop) in layout.pops().iter().enumerate() {
             let r = layout.range(p);
-            let total: u64 = rec.counts_after_burn[r.clone()]
-                .iter()
-                .map(|&c| c as u64)
-                .sum();
-            rates_hz.insert(
-                pop.name.clone(),
-                total as f64 / (r.len() as f64 * measured_s),
-            );
+            let total: u64 = rec.counts_after_burn[r.clone()].iter().map(|&c| c as u64).sum();
+            rates_hz.insert(pop.name.clone(), total as f64 / (r.len() as f64 * measured_s));
         }
         let mut external_rates_hz = BTreeMap::new();
         for (x, &count) in sim.network.external.iter().zip(&rec.external_after_burn) {
-            external_rates_hz.insert(
-                x.train.layer().name.clone(),
-                count as f64 / (x.train.layer().size as f64 * measured_s),
-            );
+            external_rates_hz
+                .insert(x.train.layer().name.clone(), count as f64 / (x.train.layer().size as f64 * measured_s));
         }
         let n_pops = layout.n_pops();
         let n_bins_done = done.div_ceil(plan.bin_steps) as usize;
@@ -118,28 +106,15 @@ impl RunResults {
             c.stats(diagonal).ok()
         });
         let to_map = |k: &hebb_analysis::Keyed<Option<f64>>| -> BTreeMap<String, f64> {
-            k.0.iter()
-                .map(|(n, v)| (n.clone(), v.unwrap_or(f64::NAN)))
-                .collect()
+            k.0.iter().map(|(n, v)| (n.clone(), v.unwrap_or(f64::NAN))).collect()
         };
-        let cov_mean = covariance
-            .as_ref()
-            .map(|c| to_map(&c.cov))
-            .unwrap_or_default();
-        let corr_mean = covariance
-            .as_ref()
-            .map(|c| to_map(&c.corr))
-            .unwrap_or_default();
+        let cov_mean = covariance.as_ref().map(|c| to_map(&c.cov)).unwrap_or_default();
+        let corr_mean = covariance.as_ref().map(|c| to_map(&c.corr)).unwrap_or_default();
         let cov_windows = covariance.as_ref().map_or(0, |c| c.n_windows);
         let burn_ms = plan.burn_steps as f64 * dt;
         let mut mean_input = BTreeMap::new();
-        let after: Vec<usize> = rec
-            .sample_t_ms
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| **t > burn_ms)
-            .map(|(s, _)| s)
-            .collect();
+        let after: Vec<usize> =
+            rec.sample_t_ms.iter().enumerate().filter(|(_, t)| **t > burn_ms).map(|(s, _)| s).collect();
         for (p, pop) in layout.pops().iter().enumerate() {
             let mut acc = [0.0; 3];
             for &s in &after {
@@ -148,15 +123,7 @@ impl RunResults {
                 }
             }
             let m = acc.map(|a| a / after.len() as f64);
-            mean_input.insert(
-                pop.name.clone(),
-                MeanInput {
-                    e: m[0],
-                    i: m[1],
-                    x: m[2],
-                    total: m[0] + m[1] + m[2],
-                },
-            );
+            mean_input.insert(pop.name.clone(), MeanInput { e: m[0], i: m[1], x: m[2], total: m[0] + m[1] + m[2] });
         }
         RunResults {
             completed: done == sim.n_steps(),

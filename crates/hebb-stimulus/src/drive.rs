@@ -27,11 +27,7 @@ impl PoissonDrive {
         check_non_negative("drive.rate_hz", rate_hz)?;
         let lambda = sources * rate_hz * 1e-3 * dt;
         if lambda > 50.0 {
-            return Err(ParamError::new(
-                "drive",
-                lambda,
-                "a mean count per step (sources·rate·dt) <= 50",
-            ));
+            return Err(ParamError::new("drive", lambda, "a mean count per step (sources·rate·dt) <= 50"));
         }
         let mut cdf = Vec::new();
         let mut p = (-lambda).exp();
@@ -81,14 +77,7 @@ impl PoissonDrive {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn add_avx2(
-    d: &PoissonDrive,
-    key: u64,
-    step: u64,
-    first: u64,
-    current: &mut [f64],
-    scale: f64,
-) {
+unsafe fn add_avx2(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [f64], scale: f64) {
     add_blocks(d, key, step, first, current, scale)
 }
 
@@ -162,9 +151,7 @@ mod tests {
         let d = PoissonDrive::new(400.0, 15.0, 0.1, 1.0).unwrap();
         assert!((d.lambda() - 0.6).abs() < 1e-12);
         let n = 1_000_000u64;
-        let xs: Vec<f64> = (0..n)
-            .map(|i| d.count(77, i / 5000, i % 5000) as f64)
-            .collect();
+        let xs: Vec<f64> = (0..n).map(|i| d.count(77, i / 5000, i % 5000) as f64).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 0.6).abs() < 6e-3, "mean {mean}");

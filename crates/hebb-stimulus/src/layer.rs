@@ -34,36 +34,20 @@ impl ExternalLayer {
     /// path in the config).
     pub fn validate(&self) -> Result<(), ParamError> {
         if self.size == 0 || self.size > (u32::MAX / 2) as usize {
-            return Err(ParamError::new(
-                "size",
-                self.size,
-                "an integer in [1, 2^31)",
-            ));
+            return Err(ParamError::new("size", self.size, "an integer in [1, 2^31)"));
         }
         check_non_negative("rate_hz", self.rate_hz)?;
         if self.rate_hz > 1e4 {
-            return Err(ParamError::new(
-                "rate_hz",
-                self.rate_hz,
-                "a rate in [0, 10000] Hz",
-            ));
+            return Err(ParamError::new("rate_hz", self.rate_hz, "a rate in [0, 10000] Hz"));
         }
         check_in_range("c", self.c, 0.0, 1.0)?;
         if self.c > 0.0 && self.c < 1e-6 {
-            return Err(ParamError::new(
-                "c",
-                self.c,
-                "0 or a correlation in [1e-6, 1]",
-            ));
+            return Err(ParamError::new("c", self.c, "0 or a correlation in [1e-6, 1]"));
         }
         check_non_negative("jitter_ms", self.jitter_ms)?;
         if let Some((a, b)) = self.window_ms {
             if !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a) {
-                return Err(ParamError::new(
-                    "window_ms",
-                    format!("[{a}, {b}]"),
-                    "[start, end] with 0 <= start < end",
-                ));
+                return Err(ParamError::new("window_ms", format!("[{a}, {b}]"), "[start, end] with 0 <= start < end"));
             }
         }
         Ok(())
@@ -106,30 +90,13 @@ pub struct LayerTrain {
 
 impl LayerTrain {
     /// A generator for `layer` on a grid of `dt` ms, keyed by `(seed, layer_id)`.
-    pub fn new(
-        layer: &ExternalLayer,
-        dt: f64,
-        seed: u64,
-        layer_id: u64,
-    ) -> Result<Self, ParamError> {
+    pub fn new(layer: &ExternalLayer, dt: f64, seed: u64, layer_id: u64) -> Result<Self, ParamError> {
         layer.validate()?;
         check_positive("dt_ms", dt)?;
         let chunk_steps = ((CHUNK_MS / dt).round() as u64).max(1);
         let len = chunk_steps as f64 * dt;
-        let halo = if layer.c > 0.0 {
-            ((10.0 * layer.jitter_ms / len).ceil() as u64).max(1)
-        } else {
-            0
-        };
-        Ok(Self {
-            layer: layer.clone(),
-            dt,
-            seed,
-            layer_id,
-            chunk_steps,
-            halo,
-            cache: Vec::new(),
-        })
+        let halo = if layer.c > 0.0 { ((10.0 * layer.jitter_ms / len).ceil() as u64).max(1) } else { 0 };
+        Ok(Self { layer: layer.clone(), dt, seed, layer_id, chunk_steps, halo, cache: Vec::new() })
     }
 
     /// Number of steps per chunk.
@@ -189,9 +156,7 @@ impl LayerTrain {
         let mut rng = stream(self.seed, Purpose::ExternalTrain, &[self.layer_id, m]);
         if self.layer.c == 0.0 {
             // Independent trains: total count, uniform times, uniform units.
-            let n = Poisson::new(rate_khz * len * n_units as f64)
-                .map(|d| d.sample(&mut rng) as u64)
-                .unwrap_or(0);
+            let n = Poisson::new(rate_khz * len * n_units as f64).map(|d| d.sample(&mut rng) as u64).unwrap_or(0);
             out.reserve(n as usize);
             for _ in 0..n {
                 let t = t0 + len * rng.random::<f64>();
@@ -201,26 +166,14 @@ impl LayerTrain {
             return out;
         }
         let mother_rate = rate_khz / self.layer.c;
-        let n_m = Poisson::new(mother_rate * len)
-            .map(|d| d.sample(&mut rng) as u64)
-            .unwrap_or(0) as usize;
+        let n_m = Poisson::new(mother_rate * len).map(|d| d.sample(&mut rng) as u64).unwrap_or(0) as usize;
         let mother: Vec<f64> = (0..n_m).map(|_| t0 + len * rng.random::<f64>()).collect();
         let jitter = Normal::new(0.0, self.layer.jitter_ms).expect("validated jitter");
         for unit in 0..n_units {
-            let mut urng = stream(
-                self.seed,
-                Purpose::ExternalUnit,
-                &[self.layer_id, m, unit as u64],
-            );
-            let n = Binomial::new(n_m as u64, self.layer.c)
-                .map(|d| d.sample(&mut urng))
-                .unwrap_or(0) as usize;
+            let mut urng = stream(self.seed, Purpose::ExternalUnit, &[self.layer_id, m, unit as u64]);
+            let n = Binomial::new(n_m as u64, self.layer.c).map(|d| d.sample(&mut urng)).unwrap_or(0) as usize;
             for idx in rand::seq::index::sample(&mut urng, n_m, n.min(n_m)) {
-                let shift = if self.layer.jitter_ms > 0.0 {
-                    jitter.sample(&mut urng)
-                } else {
-                    0.0
-                };
+                let shift = if self.layer.jitter_ms > 0.0 { jitter.sample(&mut urng) } else { 0.0 };
                 out.push((mother[idx] + shift, unit as u32));
             }
         }
@@ -233,22 +186,10 @@ mod tests {
     use super::*;
 
     fn layer(c: f64) -> ExternalLayer {
-        ExternalLayer {
-            name: "X".into(),
-            size: 200,
-            rate_hz: 10.0,
-            c,
-            jitter_ms: 5.0,
-            window_ms: None,
-        }
+        ExternalLayer { name: "X".into(), size: 200, rate_hz: 10.0, c, jitter_ms: 5.0, window_ms: None }
     }
 
-    fn counts(
-        train: &mut LayerTrain,
-        chunks: u64,
-        win_steps: u64,
-        n_units: usize,
-    ) -> Vec<Vec<f64>> {
+    fn counts(train: &mut LayerTrain, chunks: u64, win_steps: u64, n_units: usize) -> Vec<Vec<f64>> {
         let n_win = (chunks * train.chunk_steps() / win_steps) as usize;
         let mut c = vec![vec![0.0; n_win]; n_units];
         for k in 0..chunks {
@@ -285,20 +226,13 @@ mod tests {
                     u.iter().map(|x| x - m).collect()
                 })
                 .collect();
-            let sd: Vec<f64> = centred
-                .iter()
-                .map(|u| (u.iter().map(|x| x * x).sum::<f64>() / (w - 1.0)).sqrt())
-                .collect();
+            let sd: Vec<f64> =
+                centred.iter().map(|u| (u.iter().map(|x| x * x).sum::<f64>() / (w - 1.0)).sqrt()).collect();
             let mut sum = 0.0;
             let mut pairs = 0.0;
             for a in 0..200 {
                 for b in a + 1..200 {
-                    let cov: f64 = centred[a]
-                        .iter()
-                        .zip(&centred[b])
-                        .map(|(x, y)| x * y)
-                        .sum::<f64>()
-                        / (w - 1.0);
+                    let cov: f64 = centred[a].iter().zip(&centred[b]).map(|(x, y)| x * y).sum::<f64>() / (w - 1.0);
                     sum += cov / (sd[a] * sd[b]);
                     pairs += 1.0;
                 }
@@ -318,11 +252,7 @@ mod tests {
             a.chunk(2);
             a.chunk(3)
         };
-        assert_eq!(
-            a3,
-            b.chunk(3),
-            "a chunk does not depend on what was generated before"
-        );
+        assert_eq!(a3, b.chunk(3), "a chunk does not depend on what was generated before");
         let mut c = LayerTrain::new(&layer(0.1), 0.1, 10, 1).unwrap();
         assert_ne!(a3, c.chunk(3));
     }

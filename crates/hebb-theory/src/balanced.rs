@@ -72,11 +72,7 @@ pub enum TheoryError {
 }
 
 fn fmt_rates(pops: &[String], rates_hz: &[f64]) -> String {
-    pops.iter()
-        .zip(rates_hz)
-        .map(|(p, r)| format!("r_{p} = {r:.4} Hz"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    pops.iter().zip(rates_hz).map(|(p, r)| format!("r_{p} = {r:.4} Hz")).collect::<Vec<_>>().join(", ")
 }
 
 /// One projection type (onto a neuron of population a from population or
@@ -170,11 +166,7 @@ impl MeanFieldNetwork {
         }
         for (i, p) in self.pops.iter().enumerate() {
             if p.name.is_empty() {
-                return Err(ParamError::new(
-                    format!("pops[{i}].name"),
-                    "\"\"",
-                    "a non-empty name",
-                ));
+                return Err(ParamError::new(format!("pops[{i}].name"), "\"\"", "a non-empty name"));
             }
             if self.pops[..i].iter().any(|q| q.name == p.name) {
                 return Err(ParamError::new(
@@ -229,11 +221,7 @@ impl MeanFieldNetwork {
     /// The mean-field matrices W, W_x, r_x and C_x (validates first).
     pub fn matrices(&self) -> Result<MeanFieldMatrices, TheoryError> {
         let m = Mf::new(self)?;
-        let rows = |x: &DMatrix<f64>| {
-            (0..x.nrows())
-                .map(|i| x.row(i).iter().copied().collect())
-                .collect()
-        };
+        let rows = |x: &DMatrix<f64>| (0..x.nrows()).map(|i| x.row(i).iter().copied().collect()).collect();
         Ok(MeanFieldMatrices {
             pops: self.pops.iter().map(|p| p.name.clone()).collect(),
             externals: self.external.iter().map(|e| e.name.clone()).collect(),
@@ -279,13 +267,7 @@ impl Mf {
         let r_x = DVector::from_iterator(nx, net.external.iter().map(|e| e.rate_khz));
         let c_x = DVector::from_iterator(
             nx,
-            net.external.iter().map(|e| {
-                if e.c > 0.0 {
-                    e.c * e.rate_khz
-                } else {
-                    e.rate_khz / e.size
-                }
-            }),
+            net.external.iter().map(|e| if e.c > 0.0 { e.c * e.rate_khz } else { e.rate_khz / e.size }),
         );
         Ok(Self { w, w_x, r_x, c_x })
     }
@@ -350,10 +332,7 @@ impl BalancedRates {
         if self.positive {
             Ok(self)
         } else {
-            Err(TheoryError::NonPositiveRates {
-                rates_hz: self.rates_hz(),
-                pops: self.pops,
-            })
+            Err(TheoryError::NonPositiveRates { rates_hz: self.rates_hz(), pops: self.pops })
         }
     }
 }
@@ -373,10 +352,7 @@ pub fn balanced_rates(net: &MeanFieldNetwork) -> Result<BalancedRates, TheoryErr
 /// r = −W⁻¹ (W_x r_x + Δ/√N), where Δ (mV/ms, one entry per population) is the
 /// measured total synaptic input minus its leading-order prediction
 /// √N (W r_sim + W_x r_x). With Δ = 0 this is [`balanced_rates`].
-pub fn balanced_rates_corrected(
-    net: &MeanFieldNetwork,
-    delta: &[f64],
-) -> Result<BalancedRates, TheoryError> {
+pub fn balanced_rates_corrected(net: &MeanFieldNetwork, delta: &[f64]) -> Result<BalancedRates, TheoryError> {
     let m = Mf::new(net)?;
     let np = net.pops.len();
     if delta.len() != np {
@@ -395,11 +371,7 @@ pub fn balanced_rates_corrected(
     let y = m.solve(&DMatrix::from_column_slice(np, 1, input.as_slice()))?;
     let rates_khz: Vec<f64> = y.iter().map(|v| -v).collect();
     let positive = rates_khz.iter().all(|&r| r > 0.0);
-    Ok(BalancedRates {
-        pops: net.pop_names(),
-        rates_khz,
-        positive,
-    })
+    Ok(BalancedRates { pops: net.pop_names(), rates_khz, positive })
 }
 
 /// Leading-order spike-count covariances and correlations (spec §3.2).
@@ -441,11 +413,7 @@ impl CovarianceTheory {
 
 /// Pair names `"A-B"` for a ≤ b in the given order.
 pub fn pair_names(pops: &[String]) -> Vec<String> {
-    by_pair(pops, |_, _| ())
-        .0
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect()
+    by_pair(pops, |_, _| ()).0.into_iter().map(|(k, _)| k).collect()
 }
 
 fn by_pair<T>(pops: &[String], f: impl Fn(usize, usize) -> T) -> Keyed<T> {
@@ -470,10 +438,7 @@ fn by_pair<T>(pops: &[String], f: impl Fn(usize, usize) -> T) -> Keyed<T> {
 /// Errors as for [`balanced_rates`], plus [`TheoryError::Param`] when
 /// `t_win_ms` is not finite and > 0. Non-positive rates are not an error; the
 /// affected correlations are `None`.
-pub fn leading_order_covariance(
-    net: &MeanFieldNetwork,
-    t_win_ms: f64,
-) -> Result<CovarianceTheory, TheoryError> {
+pub fn leading_order_covariance(net: &MeanFieldNetwork, t_win_ms: f64) -> Result<CovarianceTheory, TheoryError> {
     hebb_core::check_positive("t_win_ms", t_win_ms)?;
     let m = Mf::new(net)?;
     let np = net.pops.len();
@@ -482,9 +447,7 @@ pub fn leading_order_covariance(
     let c = &a * DMatrix::from_diagonal(&m.c_x) * a.transpose() * t_win_ms;
     let r = -(&a * &m.r_x);
     let variance: Vec<f64> = r.iter().map(|ra| ra * t_win_ms).collect();
-    let cov: Vec<Vec<f64>> = (0..np)
-        .map(|i| (0..np).map(|j| 0.5 * (c[(i, j)] + c[(j, i)])).collect())
-        .collect();
+    let cov: Vec<Vec<f64>> = (0..np).map(|i| (0..np).map(|j| 0.5 * (c[(i, j)] + c[(j, i)])).collect()).collect();
     let corr = (0..np)
         .map(|i| {
             (0..np)
@@ -563,14 +526,8 @@ impl TwoPop {
         let p = self.p;
         MeanFieldNetwork {
             pops: vec![
-                PopMf {
-                    name: "E".into(),
-                    size: self.q_e * self.n,
-                },
-                PopMf {
-                    name: "I".into(),
-                    size: (1.0 - self.q_e) * self.n,
-                },
+                PopMf { name: "E".into(), size: self.q_e * self.n },
+                PopMf { name: "I".into(), size: (1.0 - self.q_e) * self.n },
             ],
             recurrent: vec![
                 vec![Link::new(p, self.j_ee), Link::new(p, self.j_ei)],

@@ -29,8 +29,7 @@ pub mod balanced;
 mod keyed;
 
 pub use balanced::{
-    BalancedRates, CovarianceTheory, ExternalMf, Link, MeanFieldMatrices, MeanFieldNetwork, PopMf,
-    TheoryError, TwoPop, balanced_rates, balanced_rates_corrected, leading_order_covariance,
-    pair_names,
+    BalancedRates, CovarianceTheory, ExternalMf, Link, MeanFieldMatrices, MeanFieldNetwork, PopMf, TheoryError, TwoPop,
+    balanced_rates, balanced_rates_corrected, leading_order_covariance, pair_names,
 };
 pub use keyed::Keyed;

@@ -29,11 +29,7 @@ fn default_matrices_match_spec() {
     let w = [[2.0, -3.0], [9.0, -5.0]];
     for a in 0..2 {
         for b in 0..2 {
-            assert!(
-                (m.w[a][b] - w[a][b]).abs() < 1e-12,
-                "W[{a}][{b}] = {}",
-                m.w[a][b]
-            );
+            assert!((m.w[a][b] - w[a][b]).abs() < 1e-12, "W[{a}][{b}] = {}", m.w[a][b]);
         }
     }
     assert!((m.w_x[0][0] - 3.6).abs() < 1e-12);
@@ -66,20 +62,10 @@ fn default_rates_match_spec_and_hand_solution() {
 #[test]
 fn closed_form_in_j_ee_for_j_ei_minus_100() {
     for j_ee in [1.0, 5.0, 10.0, 20.0, 30.0, 44.0] {
-        let t = TwoPop {
-            j_ee,
-            j_ei: -100.0,
-            ..TwoPop::default()
-        };
+        let t = TwoPop { j_ee, j_ei: -100.0, ..TwoPop::default() };
         let r = balanced_rates(&t.network()).unwrap();
-        assert!(
-            rel(r.rates_khz[0], 0.315 / (45.0 - j_ee)) < 1e-10,
-            "j_ee {j_ee}"
-        );
-        assert!(
-            rel(r.rates_khz[1], (0.81 - 0.0054 * j_ee) / (45.0 - j_ee)) < 1e-10,
-            "j_ee {j_ee}"
-        );
+        assert!(rel(r.rates_khz[0], 0.315 / (45.0 - j_ee)) < 1e-10, "j_ee {j_ee}");
+        assert!(rel(r.rates_khz[1], (0.81 - 0.0054 * j_ee) / (45.0 - j_ee)) < 1e-10, "j_ee {j_ee}");
         let (h, _, _) = two_pop_by_hand(&t);
         assert!(rel(r.rates_khz[0], h[0]) < 1e-12 && rel(r.rates_khz[1], h[1]) < 1e-12);
         assert!(r.positive);
@@ -90,27 +76,14 @@ fn closed_form_in_j_ee_for_j_ei_minus_100() {
 fn closed_form_in_j_ei_and_istdp_fixed_point() {
     let rx = 0.01;
     for j_ei in [-80.0, -100.0, -119.66, -150.0, -200.0] {
-        let t = TwoPop {
-            j_ei,
-            ..TwoPop::default()
-        };
+        let t = TwoPop { j_ei, ..TwoPop::default() };
         let r = balanced_rates(&t.network()).unwrap();
         let den = -10.0 - 0.18 * j_ei;
-        assert!(
-            rel(r.rates_khz[0], rx * (18.0 + 0.054 * j_ei) / den) < 1e-10,
-            "j_ei {j_ei}"
-        );
+        assert!(rel(r.rates_khz[0], rx * (18.0 + 0.054 * j_ei) / den) < 1e-10, "j_ei {j_ei}");
         assert!(rel(r.rates_khz[1], 27.0 * rx / den) < 1e-10, "j_ei {j_ei}");
     }
     // Spec §3.6: j_EI = -119.66 pins r_e at rho_e = 10 Hz with r_i = 23.40 Hz.
-    let r = balanced_rates(
-        &TwoPop {
-            j_ei: -119.66,
-            ..TwoPop::default()
-        }
-        .network(),
-    )
-    .unwrap();
+    let r = balanced_rates(&TwoPop { j_ei: -119.66, ..TwoPop::default() }.network()).unwrap();
     let hz = r.rates_hz();
     assert!((hz[0] - 10.0).abs() < 5e-3, "r_e = {}", hz[0]);
     assert!((hz[1] - 23.40).abs() < 5e-3, "r_i = {}", hz[1]);
@@ -119,11 +92,7 @@ fn closed_form_in_j_ei_and_istdp_fixed_point() {
 #[test]
 fn negative_rates_are_flagged_not_hidden() {
     // j_ei = -100, j_ee = 50 > 45: r_e = 0.315/(45 - 50) < 0.
-    let t = TwoPop {
-        j_ee: 50.0,
-        j_ei: -100.0,
-        ..TwoPop::default()
-    };
+    let t = TwoPop { j_ee: 50.0, j_ei: -100.0, ..TwoPop::default() };
     let r = balanced_rates(&t.network()).unwrap();
     assert!(!r.positive);
     assert!(rel(r.rates_khz[0], 0.315 / -5.0) < 1e-10);
@@ -143,79 +112,26 @@ fn negative_rates_are_flagged_not_hidden() {
 #[test]
 fn covariance_table_of_spec() {
     let cases: [(f64, f64, [f64; 3], [f64; 3], f64); 4] = [
-        (
-            5000.0,
-            0.0,
-            [8.48e-4, 2.31e-3, 6.31e-3],
-            [5.8e-4, 9.6e-4, 1.6e-3],
-            0.02,
-        ),
-        (
-            10000.0,
-            0.0,
-            [4.24e-4, 1.16e-3, 3.15e-3],
-            [2.9e-4, 4.8e-4, 8.0e-4],
-            0.02,
-        ),
-        (
-            5000.0,
-            0.1,
-            [0.0848, 0.231, 0.631],
-            [0.058, 0.096, 0.159],
-            0.005,
-        ),
-        (
-            5000.0,
-            0.25,
-            [0.212, 0.578, 1.58],
-            [0.146, 0.240, 0.397],
-            0.005,
-        ),
+        (5000.0, 0.0, [8.48e-4, 2.31e-3, 6.31e-3], [5.8e-4, 9.6e-4, 1.6e-3], 0.02),
+        (10000.0, 0.0, [4.24e-4, 1.16e-3, 3.15e-3], [2.9e-4, 4.8e-4, 8.0e-4], 0.02),
+        (5000.0, 0.1, [0.0848, 0.231, 0.631], [0.058, 0.096, 0.159], 0.005),
+        (5000.0, 0.25, [0.212, 0.578, 1.58], [0.146, 0.240, 0.397], 0.005),
     ];
     for (n, c, cov, corr, tol_corr) in cases {
-        let t = TwoPop {
-            n,
-            c,
-            ..TwoPop::default()
-        };
+        let t = TwoPop { n, c, ..TwoPop::default() };
         let th = leading_order_covariance(&t.network(), 250.0).unwrap();
         let got = [th.cov[0][0], th.cov[0][1], th.cov[1][1]];
         for k in 0..3 {
             // The table is given to 3 significant digits.
-            assert!(
-                rel(got[k], cov[k]) < 5e-3,
-                "N={n} c={c} k={k}: {} vs {}",
-                got[k],
-                cov[k]
-            );
+            assert!(rel(got[k], cov[k]) < 5e-3, "N={n} c={c} k={k}: {} vs {}", got[k], cov[k]);
             let r = [th.corr[0][0], th.corr[0][1], th.corr[1][1]][k].unwrap();
-            assert!(
-                rel(r, corr[k]) < tol_corr,
-                "N={n} c={c} k={k}: R {r} vs {}",
-                corr[k]
-            );
+            assert!(rel(r, corr[k]) < tol_corr, "N={n} c={c} k={k}: R {r} vs {}", corr[k]);
         }
         assert_eq!(th.cov[0][1], th.cov[1][0]);
     }
     // Same at any N for c > 0.
-    let a = leading_order_covariance(
-        &TwoPop {
-            n: 1000.0,
-            c: 0.1,
-            ..TwoPop::default()
-        }
-        .network(),
-        250.0,
-    );
-    let b = leading_order_covariance(
-        &TwoPop {
-            n: 20000.0,
-            c: 0.1,
-            ..TwoPop::default()
-        }
-        .network(),
-        250.0,
-    );
+    let a = leading_order_covariance(&TwoPop { n: 1000.0, c: 0.1, ..TwoPop::default() }.network(), 250.0);
+    let b = leading_order_covariance(&TwoPop { n: 20000.0, c: 0.1, ..TwoPop::default() }.network(), 250.0);
     assert!(rel(a.unwrap().cov[0][1], b.unwrap().cov[0][1]) < 1e-12);
 }
 
@@ -223,35 +139,17 @@ fn covariance_table_of_spec() {
 /// u = W⁻¹ W_x from the hand-written 2×2 inverse.
 #[test]
 fn covariance_matches_hand_computation() {
-    for (n, c, j_ee, t_win) in [
-        (5000.0, 0.0, 25.0, 250.0),
-        (2680.0, 0.2, 10.0, 100.0),
-        (10000.0, 0.05, 40.0, 1000.0),
-    ] {
-        let t = TwoPop {
-            n,
-            c,
-            j_ee,
-            j_ei: -100.0,
-            ..TwoPop::default()
-        };
+    for (n, c, j_ee, t_win) in [(5000.0, 0.0, 25.0, 250.0), (2680.0, 0.2, 10.0, 100.0), (10000.0, 0.05, 40.0, 1000.0)] {
+        let t = TwoPop { n, c, j_ee, j_ei: -100.0, ..TwoPop::default() };
         let (r, _, u) = two_pop_by_hand(&t);
-        let cx = if c > 0.0 {
-            c * t.r_x_khz
-        } else {
-            t.r_x_khz / (t.q_x * n)
-        };
+        let cx = if c > 0.0 { c * t.r_x_khz } else { t.r_x_khz / (t.q_x * n) };
         let th = leading_order_covariance(&t.network(), t_win).unwrap();
         for a in 0..2 {
             assert!(rel(th.rates_khz[a], r[a]) < 1e-12);
             assert!(rel(th.variance[a], r[a] * t_win) < 1e-12);
             for b in 0..2 {
                 let want = t_win * cx * u[a] * u[b];
-                assert!(
-                    rel(th.cov[a][b], want) < 1e-12,
-                    "{a}{b}: {} vs {want}",
-                    th.cov[a][b]
-                );
+                assert!(rel(th.cov[a][b], want) < 1e-12, "{a}{b}: {} vs {want}", th.cov[a][b]);
                 let want_r = want / (r[a] * t_win * r[b] * t_win).sqrt();
                 assert!(rel(th.corr[a][b].unwrap(), want_r) < 1e-12);
             }
@@ -267,46 +165,21 @@ fn three_pop(d: f64) -> MeanFieldNetwork {
     let n = t.n;
     MeanFieldNetwork {
         pops: vec![
-            PopMf {
-                name: "E1".into(),
-                size: 0.4 * n,
-            },
-            PopMf {
-                name: "E2".into(),
-                size: 0.4 * n,
-            },
-            PopMf {
-                name: "I".into(),
-                size: 0.2 * n,
-            },
+            PopMf { name: "E1".into(), size: 0.4 * n },
+            PopMf { name: "E2".into(), size: 0.4 * n },
+            PopMf { name: "I".into(), size: 0.2 * n },
         ],
         recurrent: vec![
-            vec![
-                Link::new(p, t.j_ee + d),
-                Link::new(p, t.j_ee - d),
-                Link::new(p, t.j_ei),
-            ],
-            vec![
-                Link::new(p, t.j_ee - d),
-                Link::new(p, t.j_ee + d),
-                Link::new(p, t.j_ei),
-            ],
-            vec![
-                Link::new(p, t.j_ie),
-                Link::new(p, t.j_ie),
-                Link::new(p, t.j_ii),
-            ],
+            vec![Link::new(p, t.j_ee + d), Link::new(p, t.j_ee - d), Link::new(p, t.j_ei)],
+            vec![Link::new(p, t.j_ee - d), Link::new(p, t.j_ee + d), Link::new(p, t.j_ei)],
+            vec![Link::new(p, t.j_ie), Link::new(p, t.j_ie), Link::new(p, t.j_ii)],
         ],
         external: vec![ExternalMf {
             name: "X1".into(),
             size: 0.2 * n,
             rate_khz: 0.01,
             c: 0.1,
-            targets: vec![
-                Link::new(p, 180.0),
-                Link::new(p, 180.0),
-                Link::new(p, 135.0),
-            ],
+            targets: vec![Link::new(p, 180.0), Link::new(p, 180.0), Link::new(p, 135.0)],
         }],
     }
 }
@@ -323,11 +196,7 @@ fn identical_e1_e2_split_is_singular() {
 
 #[test]
 fn three_pop_split_reproduces_two_pop() {
-    let two = TwoPop {
-        c: 0.1,
-        ..TwoPop::default()
-    }
-    .network();
+    let two = TwoPop { c: 0.1, ..TwoPop::default() }.network();
     let r2 = balanced_rates(&two).unwrap();
     let c2 = leading_order_covariance(&two, 250.0).unwrap();
     for d in [5.0, -10.0, 20.0] {
@@ -338,26 +207,13 @@ fn three_pop_split_reproduces_two_pop() {
         assert!(rel(m.w[2][2], 0.1 * 0.2 * -250.0) < 1e-12);
         let r3 = balanced_rates(&net).unwrap();
         for (k, k2) in [(0, 0), (1, 0), (2, 1)] {
-            assert!(
-                rel(r3.rates_khz[k], r2.rates_khz[k2]) < 1e-10,
-                "d={d} pop {k}"
-            );
+            assert!(rel(r3.rates_khz[k], r2.rates_khz[k2]) < 1e-10, "d={d} pop {k}");
         }
         let c3 = leading_order_covariance(&net, 250.0).unwrap();
-        for (a, b, a2, b2) in [
-            (0, 0, 0, 0),
-            (0, 1, 0, 0),
-            (1, 1, 0, 0),
-            (0, 2, 0, 1),
-            (1, 2, 0, 1),
-            (2, 2, 1, 1),
-        ] {
+        for (a, b, a2, b2) in [(0, 0, 0, 0), (0, 1, 0, 0), (1, 1, 0, 0), (0, 2, 0, 1), (1, 2, 0, 1), (2, 2, 1, 1)] {
             assert!(rel(c3.cov[a][b], c2.cov[a2][b2]) < 1e-10, "d={d} ({a},{b})");
         }
-        assert_eq!(
-            c3.pair_names(),
-            vec!["E1-E1", "E1-E2", "E1-I", "E2-E2", "E2-I", "I-I"]
-        );
+        assert_eq!(c3.pair_names(), vec!["E1-E1", "E1-E2", "E1-I", "E2-E2", "E2-I", "I-I"]);
     }
 }
 
@@ -369,22 +225,11 @@ fn several_external_layers() {
     let mut two = one.clone();
     let x = two.external[0].clone();
     two.external = vec![
-        ExternalMf {
-            name: "Xa".into(),
-            size: x.size / 2.0,
-            ..x.clone()
-        },
-        ExternalMf {
-            name: "Xb".into(),
-            size: x.size / 2.0,
-            ..x.clone()
-        },
+        ExternalMf { name: "Xa".into(), size: x.size / 2.0, ..x.clone() },
+        ExternalMf { name: "Xb".into(), size: x.size / 2.0, ..x.clone() },
     ];
     let (r1, r2) = (balanced_rates(&one).unwrap(), balanced_rates(&two).unwrap());
-    let (c1, c2) = (
-        leading_order_covariance(&one, 250.0).unwrap(),
-        leading_order_covariance(&two, 250.0).unwrap(),
-    );
+    let (c1, c2) = (leading_order_covariance(&one, 250.0).unwrap(), leading_order_covariance(&two, 250.0).unwrap());
     for a in 0..2 {
         assert!(rel(r1.rates_khz[a], r2.rates_khz[a]) < 1e-12);
         for b in 0..2 {
@@ -417,22 +262,13 @@ fn finite_n_correction() {
     let v = [0.001, -0.002];
     let w = [[2.0, -3.0], [9.0, -5.0]];
     let sn = t.n.sqrt();
-    let delta = [
-        sn * (w[0][0] * v[0] + w[0][1] * v[1]),
-        sn * (w[1][0] * v[0] + w[1][1] * v[1]),
-    ];
+    let delta = [sn * (w[0][0] * v[0] + w[0][1] * v[1]), sn * (w[1][0] * v[0] + w[1][1] * v[1])];
     let r = balanced_rates_corrected(&net, &delta).unwrap();
     for a in 0..2 {
         assert!((r.rates_khz[a] - (r0.rates_khz[a] - v[a])).abs() < 1e-14);
     }
-    assert!(matches!(
-        balanced_rates_corrected(&net, &[0.0]),
-        Err(TheoryError::Param(_))
-    ));
-    assert!(matches!(
-        balanced_rates_corrected(&net, &[0.0, f64::NAN]),
-        Err(TheoryError::Param(_))
-    ));
+    assert!(matches!(balanced_rates_corrected(&net, &[0.0]), Err(TheoryError::Param(_))));
+    assert!(matches!(balanced_rates_corrected(&net, &[0.0, f64::NAN]), Err(TheoryError::Param(_))));
 }
 
 #[test]
@@ -463,20 +299,10 @@ fn invalid_descriptions_name_the_field() {
     let mut n = good.clone();
     n.external[0].targets[1].j = f64::INFINITY;
     assert_eq!(field(&n), "external[0].targets[1].j");
-    let n = MeanFieldNetwork {
-        pops: vec![],
-        recurrent: vec![],
-        external: vec![],
-    };
+    let n = MeanFieldNetwork { pops: vec![], recurrent: vec![], external: vec![] };
     assert_eq!(field(&n), "pops");
-    assert!(matches!(
-        leading_order_covariance(&good, 0.0),
-        Err(TheoryError::Param(_))
-    ));
-    assert!(matches!(
-        leading_order_covariance(&good, f64::NAN),
-        Err(TheoryError::Param(_))
-    ));
+    assert!(matches!(leading_order_covariance(&good, 0.0), Err(TheoryError::Param(_))));
+    assert!(matches!(leading_order_covariance(&good, f64::NAN), Err(TheoryError::Param(_))));
     // All-zero W is singular, not a panic.
     let mut n = good.clone();
     for row in &mut n.recurrent {
@@ -484,29 +310,18 @@ fn invalid_descriptions_name_the_field() {
             l.j = 0.0;
         }
     }
-    assert!(matches!(
-        balanced_rates(&n),
-        Err(TheoryError::Singular { .. })
-    ));
+    assert!(matches!(balanced_rates(&n), Err(TheoryError::Singular { .. })));
 }
 
 #[test]
 fn json_round_trip_and_pair_keys() {
-    let net = TwoPop {
-        c: 0.1,
-        ..TwoPop::default()
-    }
-    .network();
+    let net = TwoPop { c: 0.1, ..TwoPop::default() }.network();
     let s = serde_json::to_string(&net).unwrap();
     let back: MeanFieldNetwork = serde_json::from_str(&s).unwrap();
     assert_eq!(back, net);
     let th = leading_order_covariance(&net, 250.0).unwrap();
     let j = serde_json::to_string(&th.cov_by_pair()).unwrap();
-    let (ee, ei, ii) = (
-        j.find("\"E-E\"").unwrap(),
-        j.find("\"E-I\"").unwrap(),
-        j.find("\"I-I\"").unwrap(),
-    );
+    let (ee, ei, ii) = (j.find("\"E-E\"").unwrap(), j.find("\"E-I\"").unwrap(), j.find("\"I-I\"").unwrap());
     assert!(ee < ei && ei < ii, "{j}");
     assert!(j.find("\"I-E\"").is_none());
     let v: serde_json::Value = serde_json::from_str(&j).unwrap();

@@ -51,16 +51,11 @@ impl Preset {
 }
 
 /// Read `path` (or the preset), apply `sets`, deserialise and validate.
-pub fn load(
-    path: Option<&Path>,
-    preset: Preset,
-    sets: &[String],
-) -> Result<SimConfig, ConfigError> {
+pub fn load(path: Option<&Path>, preset: Preset, sets: &[String]) -> Result<SimConfig, ConfigError> {
     let text = match path {
-        Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
-            path: p.display().to_string(),
-            source,
-        })?,
+        Some(p) => {
+            std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.display().to_string(), source })?
+        }
         None => preset.toml().to_string(),
     };
     parse(&text, sets)
@@ -68,8 +63,7 @@ pub fn load(
 
 /// Parse TOML text, apply `sets`, deserialise and validate.
 pub fn parse(text: &str, sets: &[String]) -> Result<SimConfig, ConfigError> {
-    let mut value: toml::Table =
-        toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+    let mut value: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
     for s in sets {
         apply_set(&mut value, s)?;
     }
@@ -92,19 +86,12 @@ pub fn to_toml(cfg: &SimConfig) -> String {
 /// Only existing keys (or optional keys of an existing table) can be set, so
 /// a typo is an error.
 pub fn apply_set(root: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
-    let (key, raw) = set
-        .split_once('=')
-        .ok_or_else(|| ConfigError::Set(format!("`{set}`: expected key=value")))?;
+    let (key, raw) = set.split_once('=').ok_or_else(|| ConfigError::Set(format!("`{set}`: expected key=value")))?;
     let key = key.trim();
     let raw = raw.trim();
     let value = parse_value(raw);
-    let parts: Vec<String> = key
-        .replace('[', ".")
-        .replace(']', "")
-        .split('.')
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect();
+    let parts: Vec<String> =
+        key.replace('[', ".").replace(']', "").split('.').filter(|s| !s.is_empty()).map(String::from).collect();
     if parts.is_empty() {
         return Err(ConfigError::Set(format!("`{set}`: empty key")));
     }
@@ -116,12 +103,7 @@ pub fn apply_set(root: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
     result
 }
 
-fn set_path(
-    node: &mut toml::Value,
-    parts: &[String],
-    value: toml::Value,
-    key: &str,
-) -> Result<(), ConfigError> {
+fn set_path(node: &mut toml::Value, parts: &[String], value: toml::Value, key: &str) -> Result<(), ConfigError> {
     let head = &parts[0];
     let last = parts.len() == 1;
     match node {
@@ -141,14 +123,11 @@ fn set_path(
             }
         }
         toml::Value::Array(a) => {
-            let i: usize = head.parse().map_err(|_| {
-                ConfigError::Set(format!("`{key}`: `{head}` is not an array index"))
-            })?;
+            let i: usize =
+                head.parse().map_err(|_| ConfigError::Set(format!("`{key}`: `{head}` is not an array index")))?;
             let len = a.len();
             let item = a.get_mut(i).ok_or_else(|| {
-                ConfigError::Set(format!(
-                    "`{key}`: index {i} out of range (the array has {len} entries)"
-                ))
+                ConfigError::Set(format!("`{key}`: index {i} out of range (the array has {len} entries)"))
             })?;
             if last {
                 *item = value;
@@ -157,18 +136,14 @@ fn set_path(
                 set_path(item, &parts[1..], value, key)
             }
         }
-        _ => Err(ConfigError::Set(format!(
-            "`{key}`: `{head}` is inside a value that is not a table or array"
-        ))),
+        _ => Err(ConfigError::Set(format!("`{key}`: `{head}` is inside a value that is not a table or array"))),
     }
 }
 
 fn parse_value(raw: &str) -> toml::Value {
     let wrapped = format!("v = {raw}");
     match toml::from_str::<toml::Table>(&wrapped) {
-        Ok(mut t) => t
-            .remove("v")
-            .unwrap_or(toml::Value::String(raw.to_string())),
+        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
@@ -179,10 +154,7 @@ mod tests {
 
     #[test]
     fn embedded_presets_equal_the_code_presets() {
-        assert_eq!(
-            parse(AKIL_DEMO_TOML, &[]).unwrap(),
-            SimConfig::akil_default()
-        );
+        assert_eq!(parse(AKIL_DEMO_TOML, &[]).unwrap(), SimConfig::akil_demo());
         assert_eq!(parse(BENCHMARK_TOML, &[]).unwrap(), SimConfig::benchmark());
     }
 
@@ -201,19 +173,15 @@ mod tests {
                 _ => {}
             }
         }
-        for (text, cfg) in [
-            (AKIL_DEMO_TOML, SimConfig::akil_default()),
-            (BENCHMARK_TOML, SimConfig::benchmark()),
-        ] {
+        for (text, cfg) in [(AKIL_DEMO_TOML, SimConfig::akil_demo()), (BENCHMARK_TOML, SimConfig::benchmark())] {
             let mut all = Vec::new();
             keys(&toml::Value::try_from(&cfg).unwrap(), &mut all);
             for k in all {
                 assert!(
-                    text.lines()
-                        .any(|l| l.trim_start().starts_with(&format!("{k} "))
-                            || l.trim_start().starts_with(&format!("[{k}]"))
-                            || l.trim_start().starts_with(&format!("[[{k}]]"))
-                            || l.contains(&format!(".{k}]"))),
+                    text.lines().any(|l| l.trim_start().starts_with(&format!("{k} "))
+                        || l.trim_start().starts_with(&format!("[{k}]"))
+                        || l.trim_start().starts_with(&format!("[[{k}]]"))
+                        || l.contains(&format!(".{k}]"))),
                     "key `{k}` not documented"
                 );
             }
@@ -235,43 +203,21 @@ mod tests {
         assert_eq!(c.run.duration_ms, 2000.0);
         assert_eq!(c.external[0].c, 0.0);
         assert_eq!(c.network.connections[1].j, -100.0);
-        assert_eq!(
-            c.record.cov_diagonal,
-            hebb_sim::config::DiagonalConfig::Include
-        );
+        assert_eq!(c.record.cov_diagonal, hebb_sim::config::DiagonalConfig::Include);
     }
 
     #[test]
     fn errors_name_the_key() {
-        let e = parse(AKIL_DEMO_TOML, &["run.durashun_ms=5".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("durashun_ms") && e.contains("duration_ms"),
-            "{e}"
-        );
-        let e = parse(AKIL_DEMO_TOML, &["run.duration_ms=\"long\"".into()])
-            .unwrap_err()
-            .to_string();
+        let e = parse(AKIL_DEMO_TOML, &["run.durashun_ms=5".into()]).unwrap_err().to_string();
+        assert!(e.contains("durashun_ms") && e.contains("duration_ms"), "{e}");
+        let e = parse(AKIL_DEMO_TOML, &["run.duration_ms=\"long\"".into()]).unwrap_err().to_string();
         assert!(e.contains("duration_ms"), "{e}");
-        let e = parse(AKIL_DEMO_TOML, &["network.n=-5".into()])
-            .unwrap_err()
-            .to_string();
+        let e = parse(AKIL_DEMO_TOML, &["network.n=-5".into()]).unwrap_err().to_string();
         assert!(e.contains("n"), "{e}");
-        let e = parse(AKIL_DEMO_TOML, &["network.connections[0].p=2".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("network.connections[0].p") && e.contains("[0, 1]"),
-            "{e}"
-        );
-        let e = parse(AKIL_DEMO_TOML, &["external[5].c=0".into()])
-            .unwrap_err()
-            .to_string();
+        let e = parse(AKIL_DEMO_TOML, &["network.connections[0].p=2".into()]).unwrap_err().to_string();
+        assert!(e.contains("network.connections[0].p") && e.contains("[0, 1]"), "{e}");
+        let e = parse(AKIL_DEMO_TOML, &["external[5].c=0".into()]).unwrap_err().to_string();
         assert!(e.contains("out of range"), "{e}");
-        assert!(matches!(
-            parse(AKIL_DEMO_TOML, &["nonsense".into()]),
-            Err(ConfigError::Set(_))
-        ));
+        assert!(matches!(parse(AKIL_DEMO_TOML, &["nonsense".into()]), Err(ConfigError::Set(_))));
     }
 }

@@ -11,11 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "hebb",
-    version,
-    about = "Simulate plastic recurrent networks, with the theory beside every run."
-)]
+#[command(name = "hebb", version, about = "Simulate plastic recurrent networks, with the theory beside every run.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -98,9 +94,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let config_error = e
-                .chain()
-                .any(|c| c.is::<ConfigError>() || c.is::<hebb::core::ParamError>());
+            let config_error = e.chain().any(|c| c.is::<ConfigError>() || c.is::<hebb::core::ParamError>());
             ExitCode::from(if config_error { 2 } else { 1 })
         }
     }
@@ -115,15 +109,10 @@ fn config_cmd(args: ConfigArgs) -> Result<ExitCode> {
         if args.sets.is_empty() {
             print!("{}", args.preset.toml());
         } else {
-            print!(
-                "{}",
-                config::to_toml(&config::load(None, args.preset, &args.sets)?)
-            );
+            print!("{}", config::to_toml(&config::load(None, args.preset, &args.sets)?));
         }
     } else {
-        bail!(ConfigError::Set(
-            "nothing to do: use --print-default or --check FILE".into()
-        ));
+        bail!(ConfigError::Set("nothing to do: use --print-default or --check FILE".into()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -139,20 +128,12 @@ impl SpikeFiles {
     fn open(dir: &RunDir, keep: Option<u64>) -> Result<Self> {
         let paths = [dir.path("spikes_t_ms.npy"), dir.path("spikes_neuron.npy")];
         let (times, neurons) = match keep {
-            None => (
-                NpyStreamWriter::create_1d(&paths[0])?,
-                NpyStreamWriter::create_1d(&paths[1])?,
-            ),
-            Some(k) => (
-                NpyStreamWriter::resume(&paths[0], k as usize)?,
-                NpyStreamWriter::resume(&paths[1], k as usize)?,
-            ),
+            None => (NpyStreamWriter::create_1d(&paths[0])?, NpyStreamWriter::create_1d(&paths[1])?),
+            Some(k) => {
+                (NpyStreamWriter::resume(&paths[0], k as usize)?, NpyStreamWriter::resume(&paths[1], k as usize)?)
+            }
         };
-        Ok(Self {
-            times,
-            neurons,
-            paths,
-        })
+        Ok(Self { times, neurons, paths })
     }
 }
 
@@ -170,16 +151,26 @@ impl SpikeSink for SpikeFiles {
     fn checkpoint(&mut self) -> std::io::Result<()> {
         self.finish()?;
         let rows = self.neurons.rows();
-        self.times =
-            NpyStreamWriter::resume(&self.paths[0], rows).map_err(std::io::Error::other)?;
-        self.neurons =
-            NpyStreamWriter::resume(&self.paths[1], rows).map_err(std::io::Error::other)?;
+        self.times = NpyStreamWriter::resume(&self.paths[0], rows).map_err(std::io::Error::other)?;
+        self.neurons = NpyStreamWriter::resume(&self.paths[1], rows).map_err(std::io::Error::other)?;
         Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {
         self.times.finish().map_err(std::io::Error::other)?;
         self.neurons.finish().map_err(std::io::Error::other)?;
         Ok(())
+    }
+}
+
+/// Weight snapshots as NPY files: `weights_<post>_from_<pre>_t<ms>.npy`.
+struct SnapshotFiles {
+    dir: PathBuf,
+}
+
+impl hebb::sim::WeightSink for SnapshotFiles {
+    fn snapshot(&mut self, synapse: &str, t_ms: f64, weights_j: &[f32]) -> std::io::Result<()> {
+        let name = format!("weights_{}_t{}ms.npy", synapse.replace("<-", "_from_"), t_ms);
+        hebb::io::write_npy(self.dir.join(name), weights_j, &[weights_j.len()]).map_err(std::io::Error::other)
     }
 }
 
@@ -195,16 +186,19 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             let text = std::fs::read_to_string(dir.path(CONFIG))
                 .with_context(|| format!("reading {}", dir.path(CONFIG).display()))?;
             let cfg = config::parse(&text, &[])?;
-            let cp_text = std::fs::read_to_string(dir.path(CHECKPOINT)).with_context(|| format!("no checkpoint in {} (was the run started with --checkpoint-every or --stop-at-ms?)", d.display()))?;
-            let cp: Checkpoint =
-                serde_json::from_str(&cp_text).context("reading the checkpoint")?;
+            let cp_text = std::fs::read_to_string(dir.path(CHECKPOINT)).with_context(|| {
+                format!(
+                    "no checkpoint in {} (was the run started with --checkpoint-every or --stop-at-ms?)",
+                    d.display()
+                )
+            })?;
+            let cp: Checkpoint = serde_json::from_str(&cp_text).context("reading the checkpoint")?;
             (cfg, dir, Some(cp))
         }
         None => {
             let cfg = config::load(args.config.as_deref(), args.preset, &args.sets)?;
             let out = args.out.clone().unwrap_or_else(|| {
-                PathBuf::from("runs")
-                    .join(hebb::io::utc_iso8601(std::time::SystemTime::now()).replace(':', "-"))
+                PathBuf::from("runs").join(hebb::io::utc_iso8601(std::time::SystemTime::now()).replace(':', "-"))
             });
             let dir = RunDir::create_with(&out, args.overwrite)?;
             hebb::io::write_atomic(dir.path(CONFIG), |w| {
@@ -226,7 +220,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
 
     eprintln!("building the network (N = {}) ...", cfg.network.n);
     let build_clock = Stopwatch::start();
-    let mut sim = match checkpoint {
+    let sim = match checkpoint {
         Some(cp) => {
             let keep = cp.spikes_written;
             let mut sim = Simulation::restore(cfg.clone(), cp)?;
@@ -237,13 +231,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
         None => {
             let sim = Simulation::new(cfg.clone())?;
-            if cfg.record.spikes {
-                sim.with_sink(Box::new(SpikeFiles::open(&dir, None)?))
-            } else {
-                sim
-            }
+            if cfg.record.spikes { sim.with_sink(Box::new(SpikeFiles::open(&dir, None)?)) } else { sim }
         }
     };
+    let mut sim = sim.with_weight_sink(Box::new(SnapshotFiles { dir: dir.root().to_path_buf() }));
     let build_s = build_clock.wall_s();
     eprintln!(
         "{} neurons, {} synapses ({:.1} MB) built in {:.2} s",
@@ -278,13 +269,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         bar.set_position(n);
         bar.set_message(format!("t = {:.1} s", n as f64 * dt * 1e-3));
     };
-    let checkpoint_steps = args
-        .checkpoint_every
-        .map(|s| ((s * 1000.0 / dt).round() as u64).max(1));
-    let stop_step = args
-        .stop_at_ms
-        .map(|ms| ((ms / dt).round() as u64).min(n_steps))
-        .unwrap_or(n_steps);
+    let checkpoint_steps = args.checkpoint_every.map(|s| ((s * 1000.0 / dt).round() as u64).max(1));
+    let stop_step = args.stop_at_ms.map(|ms| ((ms / dt).round() as u64).min(n_steps)).unwrap_or(n_steps);
     let mut stopped: Option<SimError> = None;
     while sim.steps_done() < stop_step {
         let next = match checkpoint_steps {
@@ -356,8 +342,6 @@ fn write_checkpoint(sim: &mut Simulation, dir: &RunDir) -> Result<()> {
         sink.checkpoint()?;
     }
     let text = serde_json::to_vec(&sim.checkpoint())?;
-    hebb::io::write_atomic(dir.path(CHECKPOINT), |w| {
-        std::io::Write::write_all(w, &text)
-    })?;
+    hebb::io::write_atomic(dir.path(CHECKPOINT), |w| std::io::Write::write_all(w, &text))?;
     Ok(())
 }

@@ -23,6 +23,15 @@ pub struct Timing {
     pub steps: u64,
 }
 
+/// A quantity at the start and at the end of a run.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct InitialFinal {
+    /// At t = 0.
+    pub initial: f64,
+    /// At the last record.
+    pub r#final: f64,
+}
+
 /// `summary.json` of `hebb run`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -58,6 +67,9 @@ pub struct Summary {
     pub cov_window_ms: f64,
     /// Mean input currents per population after burn-in (mV/ms).
     pub mean_input_mv_per_ms: BTreeMap<String, hebb_sim::results::MeanInput>,
+    /// Mean weight of each plastic type (j units, √N·J) at the start and the
+    /// end, keyed `"E<-I"`.
+    pub mean_weight_j: BTreeMap<String, InitialFinal>,
     /// Neurons whose voltage is in `voltages.npy`, in column order.
     pub voltage_neurons: Vec<usize>,
     /// Total spikes.
@@ -89,13 +101,7 @@ fn keyed<T: Clone>(names: &[String], values: &[T]) -> BTreeMap<String, T> {
 }
 
 /// Assemble the summary of a run.
-pub fn summary(
-    cfg: &SimConfig,
-    sim: &Simulation,
-    res: &RunResults,
-    t: Timing,
-    stopped: Option<String>,
-) -> Summary {
+pub fn summary(cfg: &SimConfig, sim: &Simulation, res: &RunResults, t: Timing, stopped: Option<String>) -> Summary {
     let mut theory_note = None;
     let theory_rates_hz = match theory::rates(cfg, None) {
         Ok(r) => Some(keyed(&r.pops, &r.rates_hz())),
@@ -107,24 +113,13 @@ pub fn summary(
     let delivered: Vec<f64> = cfg
         .external
         .iter()
-        .map(|x| {
-            res.external_rates_hz
-                .get(&x.name)
-                .copied()
-                .filter(|r| r.is_finite())
-                .unwrap_or(x.rate_hz)
-        })
+        .map(|x| res.external_rates_hz.get(&x.name).copied().filter(|r| r.is_finite()).unwrap_or(x.rate_hz))
         .collect();
-    let theory_rates_at_delivered_input_hz = theory::rates(cfg, Some(&delivered))
-        .ok()
-        .map(|r| keyed(&r.pops, &r.rates_hz()));
+    let theory_rates_at_delivered_input_hz =
+        theory::rates(cfg, Some(&delivered)).ok().map(|r| keyed(&r.pops, &r.rates_hz()));
     let cov = theory::covariances(cfg, Some(&delivered)).ok();
-    let theory_cov_mean = cov
-        .as_ref()
-        .map(|c| c.cov_by_pair().0.into_iter().collect());
-    let theory_corr_mean = cov
-        .as_ref()
-        .map(|c| c.corr_by_pair().0.into_iter().collect());
+    let theory_cov_mean = cov.as_ref().map(|c| c.cov_by_pair().0.into_iter().collect());
+    let theory_corr_mean = cov.as_ref().map(|c| c.corr_by_pair().0.into_iter().collect());
     let sim_steps_s = t.steps as f64 * cfg.run.dt_ms * 1e-3;
     Summary {
         completed: res.completed,
@@ -143,6 +138,19 @@ pub fn summary(
         cov_windows: res.cov_windows,
         cov_window_ms: cfg.record.cov_window_ms,
         mean_input_mv_per_ms: res.mean_input.clone(),
+        mean_weight_j: {
+            let w = &sim.recorder.weights;
+            let k = w.types.len();
+            let records = if k == 0 { 0 } else { w.mean_j.len() / k };
+            w.types
+                .iter()
+                .enumerate()
+                .filter(|_| records > 0)
+                .map(|(p, name)| {
+                    (name.clone(), InitialFinal { initial: w.mean_j[p], r#final: w.mean_j[(records - 1) * k + p] })
+                })
+                .collect()
+        },
         voltage_neurons: cfg.voltage_neurons(),
         spikes: res.spikes,
         synapses: res.synapses,
@@ -161,11 +169,7 @@ pub fn summary(
 /// Write the data files of a run: population rates (CSV), mean currents
 /// (CSV), sampled voltages and per-neuron rates (NPY), sampled pair
 /// covariances (CSV).
-pub fn write_data(
-    dir: &RunDir,
-    sim: &Simulation,
-    res: &RunResults,
-) -> Result<(), hebb_io::IoError> {
+pub fn write_data(dir: &RunDir, sim: &Simulation, res: &RunResults) -> Result<(), hebb_io::IoError> {
     let layout = &sim.network.layout;
     let names: Vec<String> = layout.pops().iter().map(|p| p.name.clone()).collect();
     let mut cols: Vec<&str> = vec!["t_start_ms"];
@@ -174,19 +178,12 @@ pub fn write_data(
         .bin_t_ms
         .iter()
         .enumerate()
-        .map(|(b, &t)| {
-            std::iter::once(t)
-                .chain(res.bin_rates_hz.iter().map(|r| r[b]))
-                .collect()
-        })
+        .map(|(b, &t)| std::iter::once(t).chain(res.bin_rates_hz.iter().map(|r| r[b])).collect())
         .collect();
     dir.write_csv("pop_rates_hz.csv", &cols, &rows)?;
     let rec = &sim.recorder;
     let np = layout.n_pops();
-    let cur_names: Vec<String> = names
-        .iter()
-        .flat_map(|p| ["e", "i", "x"].map(|c| format!("{p}.{c}")))
-        .collect();
+    let cur_names: Vec<String> = names.iter().flat_map(|p| ["e", "i", "x"].map(|c| format!("{p}.{c}"))).collect();
     let mut cols: Vec<&str> = vec!["t_ms"];
     cols.extend(cur_names.iter().map(|s| s.as_str()));
     let rows: Vec<Vec<f64>> = rec
@@ -194,57 +191,31 @@ pub fn write_data(
         .iter()
         .enumerate()
         .map(|(s, &t)| {
-            std::iter::once(t)
-                .chain(
-                    rec.mean_currents[s * np * 3..(s + 1) * np * 3]
-                        .iter()
-                        .copied(),
-                )
-                .collect()
+            std::iter::once(t).chain(rec.mean_currents[s * np * 3..(s + 1) * np * 3].iter().copied()).collect()
         })
         .collect();
     dir.write_csv("mean_currents.csv", &cols, &rows)?;
     let k = rec.plan.voltage_neurons.len();
     if k > 0 {
         dir.write_npy("voltages.npy", &rec.voltages, &[rec.voltages.len() / k, k])?;
-        dir.write_npy(
-            "voltage_t_ms.npy",
-            &rec.sample_t_ms,
-            &[rec.sample_t_ms.len()],
-        )?;
+        dir.write_npy("voltage_t_ms.npy", &rec.sample_t_ms, &[rec.sample_t_ms.len()])?;
     }
-    dir.write_npy(
-        "neuron_rates_hz.npy",
-        &res.neuron_rates_hz,
-        &[res.neuron_rates_hz.len()],
-    )?;
+    dir.write_npy("neuron_rates_hz.npy", &res.neuron_rates_hz, &[res.neuron_rates_hz.len()])?;
     if let Some(stats) = &res.covariance {
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (_, s) in &stats.sampled.0 {
             rows.extend(
-                s.pairs
-                    .iter()
-                    .zip(&s.cov)
-                    .zip(&s.corr)
-                    .map(|((p, &c), &r)| vec![p.0 as f64, p.1 as f64, c, r]),
+                s.pairs.iter().zip(&s.cov).zip(&s.corr).map(|((p, &c), &r)| vec![p.0 as f64, p.1 as f64, c, r]),
             );
         }
-        dir.write_csv(
-            "cov_sampled_pairs.csv",
-            &["neuron_a", "neuron_b", "cov", "corr"],
-            &rows,
-        )?;
+        dir.write_csv("cov_sampled_pairs.csv", &["neuron_a", "neuron_b", "cov", "corr"], &rows)?;
     }
     Ok(())
 }
 
 /// The overview figure: raster of a sample of neurons over the last 2 s,
 /// population rates over time beside the theory, and mean inputs.
-pub fn figures(
-    dir: &RunDir,
-    sim: &Simulation,
-    res: &RunResults,
-) -> Result<(), hebb_plot::PlotError> {
+pub fn figures(dir: &RunDir, sim: &Simulation, res: &RunResults) -> Result<(), hebb_plot::PlotError> {
     let layout = &sim.network.layout;
     let rec = &sim.recorder;
     let plan = &rec.plan;
@@ -268,34 +239,19 @@ pub fn figures(
     let theory = theory::rates(&sim.config, None).ok();
     let mut rates = LinePanel::new("Population rates", "time (ms)", "rate (Hz)");
     for (p, pop) in layout.pops().iter().enumerate() {
-        let t: Vec<f64> = res
-            .bin_t_ms
-            .iter()
-            .map(|t| t + 0.5 * plan.bin_steps as f64 * plan.dt)
-            .collect();
-        rates = rates.with_series(
-            Series::line(pop.name.clone(), t, res.bin_rates_hz[p].clone()).with_color(p),
-        );
+        let t: Vec<f64> = res.bin_t_ms.iter().map(|t| t + 0.5 * plan.bin_steps as f64 * plan.dt).collect();
+        rates = rates.with_series(Series::line(pop.name.clone(), t, res.bin_rates_hz[p].clone()).with_color(p));
         if let Some(th) = &theory {
             let r = th.rates_hz()[p];
             rates = rates.with_series(
-                Series::dashed(format!("{} theory", pop.name), vec![0.0, t_end], vec![r, r])
-                    .with_color(p),
+                Series::dashed(format!("{} theory", pop.name), vec![0.0, t_end], vec![r, r]).with_color(p),
             );
         }
     }
     let np = layout.n_pops();
-    let mut inputs = LinePanel::new(
-        "Mean synaptic input of the first population",
-        "time (ms)",
-        "current (mV/ms)",
-    );
+    let mut inputs = LinePanel::new("Mean synaptic input of the first population", "time (ms)", "current (mV/ms)");
     let t = rec.sample_t_ms.clone();
-    let col = |c: usize| -> Vec<f64> {
-        (0..t.len())
-            .map(|s| rec.mean_currents[s * np * 3 + c])
-            .collect()
-    };
+    let col = |c: usize| -> Vec<f64> { (0..t.len()).map(|s| rec.mean_currents[s * np * 3 + c]).collect() };
     let (e, i, x) = (col(0), col(1), col(2));
     let ex: Vec<f64> = e.iter().zip(&x).map(|(a, b)| a + b).collect();
     let total: Vec<f64> = ex.iter().zip(&i).map(|(a, b)| a + b).collect();
@@ -303,17 +259,20 @@ pub fn figures(
         .with_series(Series::line("E + X", t.clone(), ex).with_color(0))
         .with_series(Series::line("I", t.clone(), i).with_color(1))
         .with_series(Series::line("total", t, total).with_color(2));
+    let mut panels = vec![Panel::Raster(raster), Panel::Line(rates), Panel::Line(inputs)];
+    let w = &rec.weights;
+    if !w.types.is_empty() {
+        let k = w.types.len();
+        let mut weights = LinePanel::new("Mean plastic weights", "time (ms)", "mean j = √N·J");
+        for (p, name) in w.types.iter().enumerate() {
+            let y: Vec<f64> = (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p]).collect();
+            weights = weights.with_series(Series::line(name.clone(), w.t_ms.clone(), y).with_color(p));
+        }
+        panels.push(Panel::Line(weights));
+    }
     let fig = Figure {
-        title: Some(format!(
-            "hebb run: N = {}, {:.1} s simulated",
-            sim.network.n(),
-            res.sim_s
-        )),
-        panels: vec![
-            Panel::Raster(raster),
-            Panel::Line(rates),
-            Panel::Line(inputs),
-        ],
+        title: Some(format!("hebb run: N = {}, {:.1} s simulated", sim.network.n(), res.sim_s)),
+        panels,
         columns: 1,
         panel_size: (900, 320),
     };
@@ -329,11 +288,7 @@ pub fn table(s: &Summary) -> String {
         "pop", "rate (Hz)", "theory (Hz)", "theory @ delivered (Hz)"
     ));
     for (name, r) in &s.rates_hz {
-        let th = s
-            .theory_rates_hz
-            .as_ref()
-            .and_then(|t| t.get(name))
-            .map_or("-".into(), |v| format!("{v:.3}"));
+        let th = s.theory_rates_hz.as_ref().and_then(|t| t.get(name)).map_or("-".into(), |v| format!("{v:.3}"));
         let td = s
             .theory_rates_at_delivered_input_hz
             .as_ref()
@@ -352,11 +307,7 @@ pub fn table(s: &Summary) -> String {
         "pair", "cov", "theory cov", "corr", "theory corr", s.cov_windows, s.cov_window_ms
     ));
     for (pair, c) in &s.cov_mean {
-        let tc = s
-            .theory_cov_mean
-            .as_ref()
-            .and_then(|t| t.get(pair))
-            .map_or("-".into(), |v| format!("{v:.4e}"));
+        let tc = s.theory_cov_mean.as_ref().and_then(|t| t.get(pair)).map_or("-".into(), |v| format!("{v:.4e}"));
         let r = s.corr_mean.get(pair).copied().unwrap_or(f64::NAN);
         let tr = s
             .theory_corr_mean
@@ -364,9 +315,10 @@ pub fn table(s: &Summary) -> String {
             .and_then(|t| t.get(pair))
             .and_then(|v| *v)
             .map_or("-".into(), |v| format!("{v:.4}"));
-        out.push_str(&format!(
-            "{pair:<6} {c:>14.4e} {tc:>14} {r:>12.4} {tr:>12}\n"
-        ));
+        out.push_str(&format!("{pair:<6} {c:>14.4e} {tc:>14} {r:>12.4} {tr:>12}\n"));
+    }
+    for (t, w) in &s.mean_weight_j {
+        out.push_str(&format!("mean j({t}): {:.4} -> {:.4}\n", w.initial, w.r#final));
     }
     out.push_str(&format!(
         "\n{:.2} s simulated, {} spikes, {} synapses; stepping {:.3} wall-s and {} CPU-s per simulated s on {} thread(s)",

@@ -3,9 +3,7 @@
 //! and external layers, in mean-field form.
 
 use hebb_sim::SimConfig;
-use hebb_theory::balanced::{
-    BalancedRates, CovarianceTheory, TheoryError, balanced_rates, leading_order_covariance,
-};
+use hebb_theory::balanced::{BalancedRates, CovarianceTheory, TheoryError, balanced_rates, leading_order_covariance};
 use hebb_theory::balanced::{ExternalMf, Link, MeanFieldNetwork, PopMf};
 
 /// The mean-field description of `cfg`. External layers with a time window
@@ -14,12 +12,7 @@ use hebb_theory::balanced::{ExternalMf, Link, MeanFieldNetwork, PopMf};
 /// by the rate actually delivered in a run with correlated input).
 pub fn mean_field(cfg: &SimConfig, external_rates_hz: Option<&[f64]>) -> MeanFieldNetwork {
     let sizes = cfg.population_sizes();
-    let names: Vec<&str> = cfg
-        .network
-        .populations
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
+    let names: Vec<&str> = cfg.network.populations.iter().map(|p| p.name.as_str()).collect();
     let np = names.len();
     let mut recurrent = vec![vec![Link::new(0.0, 0.0); np]; np];
     for c in &cfg.network.connections {
@@ -34,8 +27,7 @@ pub fn mean_field(cfg: &SimConfig, external_rates_hz: Option<&[f64]>) -> MeanFie
         }
         let mut targets = vec![Link::new(0.0, 0.0); np];
         for t in &x.targets {
-            targets[names.iter().position(|&n| n == t.post).expect("validated")] =
-                Link::new(t.p, t.j);
+            targets[names.iter().position(|&n| n == t.post).expect("validated")] = Link::new(t.p, t.j);
         }
         let rate_hz = external_rates_hz.map_or(x.rate_hz, |r| r[i]);
         external.push(ExternalMf {
@@ -47,37 +39,21 @@ pub fn mean_field(cfg: &SimConfig, external_rates_hz: Option<&[f64]>) -> MeanFie
         });
     }
     MeanFieldNetwork {
-        pops: names
-            .iter()
-            .zip(&sizes)
-            .map(|(n, &s)| PopMf {
-                name: n.to_string(),
-                size: s as f64,
-            })
-            .collect(),
+        pops: names.iter().zip(&sizes).map(|(n, &s)| PopMf { name: n.to_string(), size: s as f64 }).collect(),
         recurrent,
         external,
     }
 }
 
 /// Leading-order balanced rates of `cfg` (specs/akil.md §3.1).
-pub fn rates(
-    cfg: &SimConfig,
-    external_rates_hz: Option<&[f64]>,
-) -> Result<BalancedRates, TheoryError> {
+pub fn rates(cfg: &SimConfig, external_rates_hz: Option<&[f64]>) -> Result<BalancedRates, TheoryError> {
     balanced_rates(&mean_field(cfg, external_rates_hz))
 }
 
 /// Leading-order covariances of `cfg` over the config's count window
 /// (specs/akil.md §3.2).
-pub fn covariances(
-    cfg: &SimConfig,
-    external_rates_hz: Option<&[f64]>,
-) -> Result<CovarianceTheory, TheoryError> {
-    leading_order_covariance(
-        &mean_field(cfg, external_rates_hz),
-        cfg.record.cov_window_ms,
-    )
+pub fn covariances(cfg: &SimConfig, external_rates_hz: Option<&[f64]>) -> Result<CovarianceTheory, TheoryError> {
+    leading_order_covariance(&mean_field(cfg, external_rates_hz), cfg.record.cov_window_ms)
 }
 
 #[cfg(test)]
@@ -95,10 +71,7 @@ mod tests {
         let re = -(w[1][1] * wx[0] - w[0][1] * wx[1]) / det * rx;
         let ri = -(-w[1][0] * wx[0] + w[0][0] * wx[1]) / det * rx;
         let hz = r.rates_hz();
-        assert!(
-            (hz[0] - re).abs() < 1e-9 && (hz[1] - ri).abs() < 1e-9,
-            "{hz:?} vs {re}, {ri}"
-        );
+        assert!((hz[0] - re).abs() < 1e-9 && (hz[1] - ri).abs() < 1e-9, "{hz:?} vs {re}, {ri}");
         assert!((hz[0] - 5.824).abs() < 1e-3 && (hz[1] - 15.882).abs() < 1e-3);
     }
 }

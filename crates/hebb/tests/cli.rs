@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hebb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hebb"))
-        .args(args)
-        .output()
-        .expect("hebb runs")
+    Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).output().expect("hebb runs")
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -20,14 +17,8 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-const SMALL: [&str; 6] = [
-    "--set",
-    "network.n=1500",
-    "--set",
-    "run.duration_ms=1000",
-    "--set",
-    "record.voltage_neurons=[7]",
-];
+const SMALL: [&str; 6] =
+    ["--set", "network.n=1500", "--set", "run.duration_ms=1000", "--set", "record.voltage_neurons=[7]"];
 
 #[test]
 fn run_writes_the_run_directory_contract() {
@@ -35,10 +26,7 @@ fn run_writes_the_run_directory_contract() {
     let o = hebb(&[&["run", "--out", out.to_str().unwrap()], &SMALL[..]].concat());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        stdout.contains("theory (Hz)") && stdout.contains("E-I"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("theory (Hz)") && stdout.contains("E-I"), "{stdout}");
     let s = json(&out.join("summary.json"));
     for key in [
         "rates_hz",
@@ -61,15 +49,7 @@ fn run_writes_the_run_directory_contract() {
     }
     assert_eq!(s["sim_s"].as_f64().unwrap(), 1.0);
     let m = json(&out.join("manifest.json"));
-    for key in [
-        "hebb_version",
-        "config",
-        "seed",
-        "threads",
-        "wall_s",
-        "cpu_s",
-        "files",
-    ] {
+    for key in ["hebb_version", "config", "seed", "threads", "wall_s", "cpu_s", "files"] {
         assert!(m.get(key).is_some(), "manifest lacks {key}");
     }
     for f in [
@@ -92,12 +72,7 @@ fn run_writes_the_run_directory_contract() {
     assert_eq!(v.shape, vec![1000, 5]); // 2 per population and neuron 7
     // A second run into the same directory is refused unless --overwrite.
     let again = hebb(&[&["run", "--out", out.to_str().unwrap()], &SMALL[..]].concat());
-    assert_eq!(
-        again.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    assert_eq!(again.status.code(), Some(1), "{}", String::from_utf8_lossy(&again.stderr));
 }
 
 #[test]
@@ -105,14 +80,8 @@ fn print_default_is_the_documented_embedded_config() {
     let o = hebb(&["config", "--print-default"]);
     assert!(o.status.success());
     let text = String::from_utf8(o.stdout).unwrap();
-    assert_eq!(
-        hebb::config::parse(&text, &[]).unwrap(),
-        hebb::sim::SimConfig::akil_default()
-    );
-    assert!(
-        text.lines().filter(|l| l.contains('#')).count() > 30,
-        "keys are documented"
-    );
+    assert_eq!(hebb::config::parse(&text, &[]).unwrap(), hebb::sim::SimConfig::akil_demo());
+    assert!(text.lines().filter(|l| l.contains('#')).count() > 30, "keys are documented");
     let b = hebb(&["config", "--print-default", "--preset", "benchmark"]);
     assert_eq!(
         hebb::config::parse(&String::from_utf8(b.stdout).unwrap(), &[]).unwrap(),
@@ -126,10 +95,7 @@ fn bad_configs_exit_2_naming_the_key() {
     let cases: [(&str, &[&str]); 6] = [
         ("run.durashun_ms=5", &["durashun_ms", "duration_ms"]),
         ("network.n=-5", &["n"]),
-        (
-            "network.connections[0].p=1.5",
-            &["network.connections[0].p", "[0, 1]"],
-        ),
+        ("network.connections[0].p=1.5", &["network.connections[0].p", "[0, 1]"]),
         ("run.dt_ms=0", &["run.dt_ms", "> 0"]),
         ("run.dt_ms=\"fast\"", &["dt_ms"]),
         ("external[0].c=2", &["external[0].c", "[0, 1]"]),
@@ -146,11 +112,7 @@ fn bad_configs_exit_2_naming_the_key() {
     std::fs::write(&file, "[run]\nduration_ms = 10\n").unwrap();
     let o = hebb(&["config", "--check", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("missing field"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing field"), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// Runaway activity (E→E far stronger than inhibition) hits the spike cap:
@@ -182,10 +144,7 @@ fn spike_cap_stops_cleanly_and_keeps_the_record() {
     assert!(s["sim_s"].as_f64().unwrap() < 2.0);
     let cap = 20.0 * 1e-3 * 1000.0 * 2000.0;
     let spikes = s["spikes"].as_f64().unwrap();
-    assert!(
-        spikes > cap && spikes < cap + 1000.0,
-        "{spikes} spikes vs cap {cap}"
-    );
+    assert!(spikes > cap && spikes < cap + 1000.0, "{spikes} spikes vs cap {cap}");
     let ids = hebb::io::read_npy_u32(out.join("spikes_neuron.npy")).unwrap();
     assert_eq!(ids.data.len() as f64, spikes);
     assert!(out.join("figures/overview.png").is_file());
@@ -202,15 +161,7 @@ fn resume_equals_uninterrupted_run() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = hebb(
         &[
-            &[
-                "run",
-                "--out",
-                b.to_str().unwrap(),
-                "--stop-at-ms",
-                "400",
-                "--checkpoint-every",
-                "0.15",
-            ],
+            &["run", "--out", b.to_str().unwrap(), "--stop-at-ms", "400", "--checkpoint-every", "0.15"],
             &SMALL[..],
             &ext[..],
         ]
@@ -229,21 +180,10 @@ fn resume_equals_uninterrupted_run() {
         "mean_currents.csv",
         "cov_sampled_pairs.csv",
     ] {
-        assert_eq!(
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-            "{f} differs"
-        );
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs");
     }
     let (sa, sb) = (json(&a.join("summary.json")), json(&b.join("summary.json")));
-    for key in [
-        "rates_hz",
-        "cov_mean",
-        "corr_mean",
-        "spikes",
-        "completed",
-        "external_rates_hz",
-    ] {
+    for key in ["rates_hz", "cov_mean", "corr_mean", "spikes", "completed", "external_rates_hz"] {
         assert_eq!(sa[key], sb[key], "{key}");
     }
 }

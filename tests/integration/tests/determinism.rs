@@ -23,11 +23,7 @@ fn bit_identical_for_any_thread_count() {
     for threads in [2, 7] {
         let (sim, spikes) = run_collect(small(threads, 5));
         assert_eq!(spikes, spikes1, "spikes differ with {threads} threads");
-        assert_eq!(
-            sim.checkpoint(),
-            sim1.checkpoint(),
-            "state differs with {threads} threads"
-        );
+        assert_eq!(sim.checkpoint(), sim1.checkpoint(), "state differs with {threads} threads");
     }
     let (_, other) = run_collect(small(1, 6));
     assert_ne!(other, spikes1);
@@ -39,17 +35,12 @@ fn checkpoint_restore_continues_bit_for_bit() {
     let cfg = small(1, 9);
     let (full, spikes_full) = run_collect(cfg.clone());
     let sink = hebb_integration_tests::SharedSink::default();
-    let mut first = hebb::sim::Simulation::new(cfg.clone())
-        .unwrap()
-        .with_sink(Box::new(sink.clone()));
+    let mut first = hebb::sim::Simulation::new(cfg.clone()).unwrap().with_sink(Box::new(sink.clone()));
     first.run_until(2345, &mut |_| {}).unwrap();
     let cp = first.checkpoint();
     // Through JSON, as the program stores it.
-    let cp: hebb::sim::Checkpoint =
-        serde_json::from_str(&serde_json::to_string(&cp).unwrap()).unwrap();
-    let mut second = hebb::sim::Simulation::restore(cfg, cp)
-        .unwrap()
-        .with_sink(Box::new(sink.clone()));
+    let cp: hebb::sim::Checkpoint = serde_json::from_str(&serde_json::to_string(&cp).unwrap()).unwrap();
+    let mut second = hebb::sim::Simulation::restore(cfg, cp).unwrap().with_sink(Box::new(sink.clone()));
     second.run(&mut |_| {}).unwrap();
     assert_eq!(*sink.0.lock().unwrap(), spikes_full);
     assert_eq!(second.checkpoint().recorder, full.checkpoint().recorder);

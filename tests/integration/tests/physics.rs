@@ -30,16 +30,8 @@ fn rates_match_balanced_theory_uncorrelated() {
     let theory = hebb::theory::rates(&cfg, None).unwrap().rates_hz();
     assert!((theory[0] - 5.824).abs() < 1e-3 && (theory[1] - 15.882).abs() < 1e-3);
     let (e, i) = (res.rates_hz["E"], res.rates_hz["I"]);
-    assert!(
-        rel(e, theory[0]).abs() < 0.10,
-        "E {e} Hz vs theory {}",
-        theory[0]
-    );
-    assert!(
-        rel(i, theory[1]).abs() < 0.10,
-        "I {i} Hz vs theory {}",
-        theory[1]
-    );
+    assert!(rel(e, theory[0]).abs() < 0.10, "E {e} Hz vs theory {}", theory[0]);
+    assert!(rel(i, theory[1]).abs() < 0.10, "I {i} Hz vs theory {}", theory[1]);
     // Balance: E+X and I inputs are each O(√N) (±3.4 mV/ms at N = 5000,
     // spec §3.1) and cancel to O(1): the net input is < 25 % of either.
     let m = &res.mean_input["E"];
@@ -61,25 +53,15 @@ fn rates_match_balanced_theory_uncorrelated() {
 fn rates_and_covariances_with_correlated_input() {
     let (cfg, res) = default_run(0.1, 40_000.0);
     let delivered = [res.external_rates_hz["X"]];
-    let theory = hebb::theory::rates(&cfg, Some(&delivered))
-        .unwrap()
-        .rates_hz();
+    let theory = hebb::theory::rates(&cfg, Some(&delivered)).unwrap().rates_hz();
     for (p, th) in ["E", "I"].iter().zip(&theory) {
         let r = res.rates_hz[*p];
-        assert!(
-            rel(r, *th).abs() < 0.10,
-            "{p}: {r} Hz vs theory at delivered input {th}"
-        );
+        assert!(rel(r, *th).abs() < 0.10, "{p}: {r} Hz vs theory at delivered input {th}");
     }
-    let cov = hebb::theory::covariances(&cfg, Some(&delivered))
-        .unwrap()
-        .cov_by_pair();
+    let cov = hebb::theory::covariances(&cfg, Some(&delivered)).unwrap().cov_by_pair();
     for pair in ["E-E", "E-I", "I-I"] {
         let (m, t) = (res.cov_mean[pair], *cov.get(pair).unwrap());
-        assert!(
-            m / t > 0.6 && m / t < 1.6,
-            "{pair}: covariance {m} vs theory {t}"
-        );
+        assert!(m / t > 0.6 && m / t < 1.6, "{pair}: covariance {m} vs theory {t}");
     }
     let (_, uncorrelated) = default_run(0.0, 10_000.0);
     for pair in ["E-E", "E-I", "I-I"] {
@@ -105,10 +87,6 @@ fn benchmark_network_fires_like_its_peers() {
     sim.run(&mut |_| {}).unwrap();
     let r = sim.results();
     for p in ["E", "I"] {
-        assert!(
-            (4.0..6.5).contains(&r.rates_hz[p]),
-            "{p}: {} Hz",
-            r.rates_hz[p]
-        );
+        assert!((4.0..6.5).contains(&r.rates_hz[p]), "{p}: {} Hz", r.rates_hz[p]);
     }
 }
