@@ -184,7 +184,9 @@ pub fn check_update_order(rule: RuleFactory<'_>, synapse: &SynapseType) -> Resul
             let expect = x[n as usize - 1][j as usize];
             if v != expect {
                 let after = x[n as usize][j as usize];
-                return Err(format!("{synapse}: at step {n}, {side}[{j}] read as {v}, expected {expect} (the value before the step; after it: {after})"));
+                return Err(format!(
+                    "{synapse}: at step {n}, {side}[{j}] read as {v}, expected {expect} (the value before the step; after it: {after})"
+                ));
             }
             checked += 1;
         }
@@ -213,14 +215,30 @@ pub struct DriftCheck {
 /// they have reached their mean τ·r (before that, e.g., iSTDP depresses
 /// faster than predicted). Passes when the two agree within `tolerance`
 /// (relative).
-pub fn check_drift(cfg: SimConfig, synapse: &SynapseType, tolerance: f64) -> Result<DriftCheck, String> {
+///
+/// `rule`, if given, is added to `synapse` on top of the config's own rules
+/// (this is how a rule written outside the catalogue is checked).
+pub fn check_drift(
+    cfg: SimConfig,
+    synapse: &SynapseType,
+    rule: Option<RuleFactory<'_>>,
+    tolerance: f64,
+) -> Result<DriftCheck, String> {
     let mut cfg = cfg;
     cfg.record.burn_in_fraction = 0.0;
     let n = cfg.network.n;
     let mut sim = Simulation::new(cfg.clone()).map_err(|e| e.to_string())?;
+    if let Some(rule) = rule {
+        sim.add_rule(synapse.clone(), rule(n)).map_err(|e| e.to_string())?;
+    }
     sim.run(&mut |_| {}).map_err(|e| e.to_string())?;
     let res = sim.results();
-    let p = sim.network.plastic.iter().position(|p| &p.synapse == synapse).ok_or(format!("{synapse} is not plastic in this config"))?;
+    let p = sim
+        .network
+        .plastic
+        .iter()
+        .position(|p| &p.synapse == synapse)
+        .ok_or(format!("{synapse} is not plastic in this config"))?;
     let proj = &sim.network.plastic[p];
     let layout = &sim.network.layout;
     let (a, b) = (layout.index_of(&synapse.post).unwrap(), layout.index_of(&synapse.pre).unwrap());
@@ -228,7 +246,8 @@ pub fn check_drift(cfg: SimConfig, synapse: &SynapseType, tolerance: f64) -> Res
     let k = w.types.len();
     let records = w.t_ms.len();
     let scale = (n as f64).sqrt();
-    let pair = if a <= b { format!("{}-{}", synapse.post, synapse.pre) } else { format!("{}-{}", synapse.pre, synapse.post) };
+    let pair =
+        if a <= b { format!("{}-{}", synapse.post, synapse.pre) } else { format!("{}-{}", synapse.pre, synapse.post) };
     let q = res.cov_mean.get(&pair).copied().filter(|c| c.is_finite()).unwrap_or(0.0) / cfg.record.cov_window_ms / 2.0;
     // Rates per record interval from the binned population rates.
     let bin_ms = cfg.record.rate_bin_ms;
@@ -244,12 +263,22 @@ pub fn check_drift(cfg: SimConfig, synapse: &SynapseType, tolerance: f64) -> Res
         sum / width
     };
     let settle_ms = 3.0 * proj.rule.tau_pre_ms().max(proj.rule.tau_post_ms());
-    let first = w.t_ms.iter().position(|&t| t >= settle_ms).filter(|&r| r + 1 < records).ok_or(format!("the run is shorter than the {settle_ms} ms the traces need to settle"))?;
+    let first = w
+        .t_ms
+        .iter()
+        .position(|&t| t >= settle_ms)
+        .filter(|&r| r + 1 < records)
+        .ok_or(format!("the run is shorter than the {settle_ms} ms the traces need to settle"))?;
     let mut predicted = 0.0;
     for r in first + 1..records {
         let (t0, t1) = (w.t_ms[r - 1], w.t_ms[r]);
         let j0 = w.mean_j[(r - 1) * k + p];
-        let d = DriftInputs { r_post_khz: rate_at(a, t0, t1) * 1e-3, r_pre_khz: rate_at(b, t0, t1) * 1e-3, q_plus: q, q_minus: q };
+        let d = DriftInputs {
+            r_post_khz: rate_at(a, t0, t1) * 1e-3,
+            r_pre_khz: rate_at(b, t0, t1) * 1e-3,
+            q_plus: q,
+            q_minus: q,
+        };
         let drift = proj.rule.drift(j0 / scale, &d).ok_or(format!("{} declares no drift", proj.rule.name()))?;
         predicted += drift * scale * (t1 - t0);
     }
@@ -257,7 +286,9 @@ pub fn check_drift(cfg: SimConfig, synapse: &SynapseType, tolerance: f64) -> Res
     let rates_hz = (res.rates_hz[&synapse.post], res.rates_hz[&synapse.pre]);
     let out = DriftCheck { measured, predicted, rates_hz };
     if (measured - predicted).abs() > tolerance * predicted.abs().max(1e-12) {
-        return Err(format!("{synapse}: measured Δj = {measured:.5}, predicted {predicted:.5} (rates {rates_hz:?} Hz): beyond {tolerance}"));
+        return Err(format!(
+            "{synapse}: measured Δj = {measured:.5}, predicted {predicted:.5} (rates {rates_hz:?} Hz): beyond {tolerance}"
+        ));
     }
     Ok(out)
 }
