@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Time the default network (c = 0.1 and c = 0) and the benchmark network.
+    /// Time the default network (static at c = 0.1 and c = 0; with the demo's
+    /// iSTDP on E←I and I←I) and the benchmark network.
     Bench {
         /// Repeats per case (the minimum and median are reported).
         #[arg(long, default_value_t = 3)]
@@ -42,8 +43,9 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { name: "akil-static-c0.1", args: &["--set", "external[0].c=0.1"] },
-    Case { name: "akil-static-c0", args: &["--set", "external[0].c=0"] },
+    Case { name: "akil-static-c0.1", args: &["--set", "external[0].c=0.1", "--set", "plasticity=[]"] },
+    Case { name: "akil-static-c0", args: &["--set", "external[0].c=0", "--set", "plasticity=[]"] },
+    Case { name: "akil-istdp-ei-ii", args: &["--set", "external[0].c=0.1"] },
     Case { name: "benchmark-lif", args: &["--preset", "benchmark"] },
 ];
 

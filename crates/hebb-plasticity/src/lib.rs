@@ -39,6 +39,18 @@ pub mod rules;
 
 pub use rules::{RuleConfig, SynapseType};
 
+/// Hint the CPU to load `data[i]` into cache (no effect on results).
+#[inline(always)]
+pub fn prefetch<T>(data: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = data.get(i) {
+        // SAFETY: prefetching a valid address has no side effects.
+        unsafe { std::arch::x86_64::_mm_prefetch(x as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, i);
+}
+
 /// Rates and covariances that enter a rule's mean-field drift (specs/akil.md
 /// §3.3), for one synapse type a ← b.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,7 +148,13 @@ pub trait PlasticityRule: Send + Sync + std::fmt::Debug {
     /// postsynaptic neuron: `weights[positions[s]]` comes from `pres[s]`,
     /// whose trace is `x_pre[pres[s]]`.
     fn post_batch(&self, weights: &mut [f32], positions: &[u32], pres: &[u32], x_pre: &[f64]) {
-        for (&pos, &k) in positions.iter().zip(pres) {
+        // The synapses onto one neuron are scattered over the weight array
+        // (one cache line each): ask for them a few iterations ahead.
+        const AHEAD: usize = 8;
+        for (s, (&pos, &k)) in positions.iter().zip(pres).enumerate() {
+            if let Some(&next) = positions.get(s + AHEAD) {
+                prefetch(weights, next as usize);
+            }
             let w = &mut weights[pos as usize];
             *w = self.on_post(*w as f64, x_pre[k as usize]) as f32;
         }

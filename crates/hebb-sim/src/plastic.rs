@@ -27,6 +27,9 @@ pub struct PlasticProjection {
     /// Postsynaptic traces, indexed by global neuron (only `post` is used).
     pub x_post: Vec<f64>,
     index: PostIndex,
+    /// For each presynaptic neuron of `pre`, its synapses of the type as a
+    /// range of CSR positions (saves a binary search per spike).
+    rows: Vec<(u32, u32)>,
     decay_pre: f64,
     decay_post: f64,
     /// Synapses of the block.
@@ -45,7 +48,14 @@ impl PlasticProjection {
         let pre = layout.range(layout.index_of(&synapse.pre)?);
         let post = layout.range(layout.index_of(&synapse.post)?);
         let index = PostIndex::build_block(csr, pre.clone(), post.clone());
-        let n_synapses = pre.clone().map(|k| csr.row_range_to(k, &post).len()).sum();
+        let rows: Vec<(u32, u32)> = pre
+            .clone()
+            .map(|k| {
+                let r = csr.row_range_to(k, &post);
+                (r.start as u32, r.end as u32)
+            })
+            .collect();
+        let n_synapses = rows.iter().map(|r| (r.1 - r.0) as usize).sum();
         let n = layout.len();
         Some(Self {
             decay_pre: 1.0 - dt / rule.tau_pre_ms(),
@@ -57,6 +67,7 @@ impl PlasticProjection {
             x_pre: vec![0.0; n],
             x_post: vec![0.0; n],
             index,
+            rows,
             n_synapses,
         })
     }
@@ -68,7 +79,8 @@ impl PlasticProjection {
         for &k in spiked {
             let k = k as usize;
             if self.pre.contains(&k) {
-                let r = csr.row_range_to(k, &self.post);
+                let (a, b) = self.rows[k - self.pre.start];
+                let r = a as usize..b as usize;
                 let (targets, weights) = csr.targets_weights_mut();
                 self.rule.pre_batch(&mut weights[r.clone()], &targets[r], &self.x_post);
             }
@@ -110,8 +122,8 @@ impl PlasticProjection {
     /// Mean weight of the block (simulation units), summed in a fixed order.
     pub fn mean_weight(&self, csr: &Csr) -> f64 {
         let mut sum = 0.0;
-        for k in self.pre.clone() {
-            sum += csr.weights()[csr.row_range_to(k, &self.post)].iter().map(|&w| w as f64).sum::<f64>();
+        for &(a, b) in &self.rows {
+            sum += csr.weights()[a as usize..b as usize].iter().map(|&w| w as f64).sum::<f64>();
         }
         sum / self.n_synapses.max(1) as f64
     }
