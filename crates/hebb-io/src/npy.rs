@@ -407,6 +407,36 @@ impl<T: NpyElement> NpyStreamWriter<T> {
         self.finished
     }
 
+    /// Make the rows written so far durable under the final name, and keep writing: flush,
+    /// write the current shape into the header, sync, and make the final path a hard link to
+    /// the file being written (a copy where links are not supported). If the process dies
+    /// later, the final path holds a valid array of at least these rows (possibly followed by
+    /// bytes written after the checkpoint), and [`resume`](Self::resume) with the returned
+    /// row count continues exactly from here. Returns the rows written.
+    pub fn checkpoint(&mut self) -> Result<usize> {
+        let path = self.path.clone();
+        if self.finished {
+            return Ok(self.rows());
+        }
+        let header = npy_header::<T>(&self.shape());
+        let Some(out) = self.out.as_mut() else {
+            return Err(IoError::StreamClosed { path, state: "failed earlier" });
+        };
+        out.flush().ctx("write", &path)?;
+        let file = out.get_mut();
+        file.seek(SeekFrom::Start(0)).ctx("seek in", &path)?;
+        file.write_all(&header).ctx("write", &path)?;
+        file.seek(SeekFrom::End(0)).ctx("seek in", &path)?;
+        file.sync_data().ctx("sync", &path)?;
+        if !same_file(&self.tmp, &path) {
+            let _ = std::fs::remove_file(&path);
+            std::fs::hard_link(&self.tmp, &path)
+                .or_else(|_| std::fs::copy(&self.tmp, &path).map(|_| ()))
+                .ctx("link", &path)?;
+        }
+        Ok(self.rows())
+    }
+
     /// Flush the data, write the final shape into the header, sync, and rename the file to
     /// its final path, which is returned.
     ///
@@ -434,6 +464,23 @@ impl<T: NpyElement> NpyStreamWriter<T> {
         std::fs::rename(&self.tmp, &path).ctx("rename temporary file onto", &path)?;
         self.finished = true;
         Ok(path)
+    }
+}
+
+/// Whether two paths name the same file (inode) — false if either is missing.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 

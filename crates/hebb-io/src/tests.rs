@@ -605,3 +605,29 @@ fn every_error_names_its_path() {
         assert_eq!(e.path(), p);
     }
 }
+
+/// A checkpoint leaves a valid file under the final name while writing goes
+/// on; after a "crash" (the writer forgotten without finish or drop), resume
+/// from the checkpoint's row count continues exactly as an uninterrupted
+/// writer would.
+#[test]
+fn checkpoint_survives_a_crash() {
+    let dir = TempDir::new("checkpoint-crash");
+    let path = dir.join("s.npy");
+    let mut w = NpyStreamWriter::<f64>::create_1d(&path).unwrap();
+    w.append(&[1.0, 2.0, 3.0]).unwrap();
+    let rows = w.checkpoint().unwrap();
+    assert_eq!(rows, 3);
+    assert_eq!(read_npy_f64(&path).unwrap().data, vec![1.0, 2.0, 3.0]);
+    w.append(&[4.0, 5.0]).unwrap();
+    assert_eq!(w.checkpoint().unwrap(), 5);
+    w.append(&[99.0]).unwrap(); // written after the last checkpoint, then the process dies
+    std::mem::forget(w);
+    let mut r = NpyStreamWriter::<f64>::resume(&path, 5).unwrap();
+    r.append(&[6.0]).unwrap();
+    r.finish().unwrap();
+    let mut whole = NpyStreamWriter::<f64>::create_1d(dir.join("u.npy")).unwrap();
+    whole.append(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    whole.finish().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(dir.join("u.npy")).unwrap());
+}

@@ -121,19 +121,28 @@ fn config_cmd(args: ConfigArgs) -> Result<ExitCode> {
 struct SpikeFiles {
     times: NpyStreamWriter<f64>,
     neurons: NpyStreamWriter<u32>,
-    paths: [PathBuf; 2],
 }
 
 impl SpikeFiles {
     fn open(dir: &RunDir, keep: Option<u64>) -> Result<Self> {
         let paths = [dir.path("spikes_t_ms.npy"), dir.path("spikes_neuron.npy")];
+        // A run killed after a checkpoint leaves its in-progress files under
+        // hidden temporary names (hard links to the same data): drop them.
+        if keep.is_some() {
+            for entry in std::fs::read_dir(dir.root())?.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".spikes_") && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         let (times, neurons) = match keep {
             None => (NpyStreamWriter::create_1d(&paths[0])?, NpyStreamWriter::create_1d(&paths[1])?),
             Some(k) => {
                 (NpyStreamWriter::resume(&paths[0], k as usize)?, NpyStreamWriter::resume(&paths[1], k as usize)?)
             }
         };
-        Ok(Self { times, neurons, paths })
+        Ok(Self { times, neurons })
     }
 }
 
@@ -147,12 +156,11 @@ impl SpikeSink for SpikeFiles {
     fn written(&self) -> u64 {
         self.neurons.rows() as u64
     }
-    /// Complete both files up to now, then reopen them for appending.
+    /// Make both files valid up to now under their final names (writing
+    /// goes on), so a run killed after the checkpoint can be resumed.
     fn checkpoint(&mut self) -> std::io::Result<()> {
-        self.finish()?;
-        let rows = self.neurons.rows();
-        self.times = NpyStreamWriter::resume(&self.paths[0], rows).map_err(std::io::Error::other)?;
-        self.neurons = NpyStreamWriter::resume(&self.paths[1], rows).map_err(std::io::Error::other)?;
+        self.times.checkpoint().map_err(std::io::Error::other)?;
+        self.neurons.checkpoint().map_err(std::io::Error::other)?;
         Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {

@@ -201,6 +201,21 @@ pub fn write_data(dir: &RunDir, sim: &Simulation, res: &RunResults) -> Result<()
         dir.write_npy("voltage_t_ms.npy", &rec.sample_t_ms, &[rec.sample_t_ms.len()])?;
     }
     dir.write_npy("neuron_rates_hz.npy", &res.neuron_rates_hz, &[res.neuron_rates_hz.len()])?;
+    let w = &rec.weights;
+    if !w.types.is_empty() {
+        let k = w.types.len();
+        let mut cols: Vec<&str> = vec!["t_ms"];
+        cols.extend(w.types.iter().map(|s| s.as_str()));
+        let rows: Vec<Vec<f64>> = w
+            .t_ms
+            .iter()
+            .enumerate()
+            .map(|(r, &t)| std::iter::once(t).chain(w.mean_j[r * k..(r + 1) * k].iter().copied()).collect())
+            .collect();
+        dir.write_csv("weights_mean_j.csv", &cols, &rows)?;
+        let per_record = w.sample_j.len() / w.t_ms.len().max(1);
+        dir.write_npy("weights_sample_j.npy", &w.sample_j, &[w.t_ms.len(), per_record])?;
+    }
     if let Some(stats) = &res.covariance {
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (_, s) in &stats.sampled.0 {

@@ -48,6 +48,13 @@ fn run_writes_the_run_directory_contract() {
         assert!(s["cov_mean"][pair].is_number(), "{pair}");
     }
     assert_eq!(s["sim_s"].as_f64().unwrap(), 1.0);
+    // The default is the demo with iSTDP on E<-I and I<-I: both inhibitions
+    // weaken while the rates sit below their targets (10 and 20 Hz).
+    for t in ["E<-I", "I<-I"] {
+        let w = &s["mean_weight_j"][t];
+        assert!(w["final"].as_f64().unwrap() > w["initial"].as_f64().unwrap(), "{t}: {w}");
+    }
+    assert!(out.join("weights_mean_j.csv").is_file() && out.join("weights_sample_j.npy").is_file());
     let m = json(&out.join("manifest.json"));
     for key in ["hebb_version", "config", "seed", "threads", "wall_s", "cpu_s", "files"] {
         assert!(m.get(key).is_some(), "manifest lacks {key}");
@@ -185,5 +192,39 @@ fn resume_equals_uninterrupted_run() {
     let (sa, sb) = (json(&a.join("summary.json")), json(&b.join("summary.json")));
     for key in ["rates_hz", "cov_mean", "corr_mean", "spikes", "completed", "external_rates_hz"] {
         assert_eq!(sa[key], sb[key], "{key}");
+    }
+}
+
+/// A run killed (SIGKILL) after a checkpoint resumes from it and ends with
+/// the same files as an uninterrupted run.
+#[test]
+fn killed_run_resumes_from_its_last_checkpoint() {
+    let a = tmp("kill-full");
+    let b = tmp("kill-split");
+    let args =
+        ["--set", "network.n=1500", "--set", "run.duration_ms=12000", "--set", "external[0].c=0", "--no-figures"];
+    let o = hebb(&[&["run", "--out", a.to_str().unwrap()], &args[..]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hebb"))
+        .args([&["run", "--out", b.to_str().unwrap(), "--checkpoint-every", "0.25"], &args[..]].concat())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !b.join("checkpoint.json").exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    child.kill().unwrap();
+    let finished_anyway = child.wait().unwrap().success();
+    assert!(!finished_anyway, "the run ended before it could be killed; the test is void");
+    let o = hebb(&["run", "--resume", b.to_str().unwrap(), "--no-figures"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["spikes_t_ms.npy", "spikes_neuron.npy", "neuron_rates_hz.npy", "weights_mean_j.csv", "pop_rates_hz.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs (run had finished before the kill: {finished_anyway})"
+        );
     }
 }
