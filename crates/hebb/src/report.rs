@@ -278,10 +278,14 @@ pub fn figures(dir: &RunDir, sim: &Simulation, res: &RunResults) -> Result<(), h
     let w = &rec.weights;
     if !w.types.is_empty() {
         let k = w.types.len();
-        let mut weights = LinePanel::new("Mean plastic weights", "time (ms)", "mean j = √N·J");
+        let mut weights = LinePanel::new(
+            "Change of the mean plastic weights since t = 0 (start values in the legend)",
+            "time (ms)",
+            "Δ mean j (j = √N·J)",
+        );
         for (p, name) in w.types.iter().enumerate() {
-            let y: Vec<f64> = (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p]).collect();
-            weights = weights.with_series(Series::line(name.clone(), w.t_ms.clone(), y).with_color(p));
+            let y: Vec<f64> = (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p] - w.mean_j[p]).collect();
+            weights = weights.with_series(Series::line(format!("{name} (from {:.1})", w.mean_j[p]), w.t_ms.clone(), y).with_color(p));
         }
         panels.push(Panel::Line(weights));
     }
