@@ -48,15 +48,15 @@
 pub mod covariance;
 mod error;
 mod ids;
-mod keyed;
+
 pub mod rates;
 
 pub use covariance::{
     CountCovariance, CountCovarianceStats, CovarianceConfig, Diagonal, SampledPairStats, count_covariance,
 };
 pub use error::AnalysisError;
+pub use hebb_core::Keyed;
 pub use ids::NeuronId;
-pub use keyed::Keyed;
 pub use rates::{BinnedPopulationRates, BinnedRates, RateCounter, Rates, binned_population_rates, rates_hz};
 
 /// Relative tolerance at bin boundaries: a spike at `t` falls in bin

@@ -6,6 +6,7 @@
 //!   simulation's output never depends on thread count or scheduling;
 //! * [`pop`]: populations laid out as contiguous index ranges;
 //! * [`time`]: the integer time grid (steps of `dt`);
+//! * [`Keyed`]: named values in a fixed order that serialise as a JSON object;
 //! * [`ParamError`]: the error raised for invalid user input, naming the field
 //!   and the allowed values.
 //!
@@ -17,10 +18,12 @@
 //! assert_eq!(a.random::<u64>(), b.random::<u64>());
 //! ```
 
+pub mod keyed;
 pub mod pop;
 pub mod rng;
 pub mod time;
 
+pub use keyed::Keyed;
 pub use pop::{Kind, PopLayout, Population};
 pub use time::TimeGrid;
 

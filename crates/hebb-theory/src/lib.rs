@@ -26,10 +26,9 @@
 //! ```
 
 pub mod balanced;
-mod keyed;
 
 pub use balanced::{
     BalancedRates, CovarianceTheory, ExternalMf, Link, MeanFieldMatrices, MeanFieldNetwork, PopMf, TheoryError, TwoPop,
     balanced_rates, balanced_rates_corrected, leading_order_covariance, pair_names,
 };
-pub use keyed::Keyed;
+pub use hebb_core::Keyed;
