@@ -114,6 +114,24 @@ impl NeuronModel for Eif {
         }
         eif_integrate(self, dt, v, i_syn);
     }
+    fn integrate_decaying(
+        &self,
+        dt: f64,
+        decay: [f64; 3],
+        v: &mut [f64],
+        _refractory: &mut [u32],
+        ie: &mut [f64],
+        ii: &mut [f64],
+        ix: &mut [f64],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::exp::has_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (checked at run time).
+            unsafe { eif_decaying_fma(self, dt, decay, v, ie, ii, ix) };
+            return;
+        }
+        eif_decaying(self, dt, decay, v, ie, ii, ix);
+    }
     fn v_threshold(&self) -> f64 {
         self.v_th
     }
@@ -168,6 +186,29 @@ fn eif_integrate(m: &Eif, dt: f64, v: &mut [f64], i_syn: &[f64]) {
     }
     for (vj, &cur) in vt.iter_mut().zip(&i_syn[blocks..]) {
         *vj += k * (-gl * (*vj - e_l) + gl_dt * exp_f64((*vj - v_t) * inv_dt) + cur);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn eif_decaying_fma(m: &Eif, dt: f64, decay: [f64; 3], v: &mut [f64], ie: &mut [f64], ii: &mut [f64], ix: &mut [f64]) {
+    eif_decaying(m, dt, decay, v, ie, ii, ix)
+}
+
+/// The two passes of the fused update over pieces of 256 neurons (the
+/// summed currents stay in L1): decay and sum, then the EIF step. Measured
+/// faster than one loop doing both, which runs out of registers.
+#[inline(always)]
+fn eif_decaying(m: &Eif, dt: f64, decay: [f64; 3], v: &mut [f64], ie: &mut [f64], ii: &mut [f64], ix: &mut [f64]) {
+    let mut i_syn = [0.0; 256];
+    let n = v.len();
+    let mut a = 0;
+    while a < n {
+        let b = (a + 256).min(n);
+        let buf = &mut i_syn[..b - a];
+        decay_and_sum(decay, &mut ie[a..b], &mut ii[a..b], &mut ix[a..b], buf);
+        eif_integrate(m, dt, &mut v[a..b], buf);
+        a = b;
     }
 }
 
