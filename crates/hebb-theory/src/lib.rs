@@ -11,7 +11,10 @@
 //!   ([`balanced::balanced_rates`], spec `akil.md` §3.1);
 //! * the "input cancellation" spike-count covariances
 //!   C̄ = T_win W⁻¹ W_x C_x W_xᵀ W⁻ᵀ and the population correlations
-//!   ([`balanced::leading_order_covariance`], spec §3.2).
+//!   ([`balanced::leading_order_covariance`], spec §3.2);
+//! * the quasi-static mean-field weight dynamics of any set of plastic types
+//!   whose rules declare a drift: ODE integration, fixed points, their
+//!   stability and relaxation times ([`weights`], spec §3.3–3.4).
 //!
 //! ```
 //! use hebb_theory::balanced::{balanced_rates, leading_order_covariance, TwoPop};
@@ -26,6 +29,7 @@
 //! ```
 
 pub mod balanced;
+pub mod weights;
 
 pub use balanced::{
     BalancedRates, CovarianceTheory, ExternalMf, Link, MeanFieldMatrices, MeanFieldNetwork, PopMf, TheoryError, TwoPop,
