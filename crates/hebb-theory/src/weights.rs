@@ -15,7 +15,23 @@
 //! (§3.3); κ = 0 drops the covariance term.
 //!
 //! Any rule that declares a drift works here, including rules written
-//! outside the catalogue.
+//! outside the catalogue. With a measured input correction Δ (§3.1) the
+//! same ODE gives the authors' semi-empirical curves.
+
+/// The correction Δ_a = R_a − √N (W r + W_x r_x)_a of §3.1 from a
+/// simulation's measured rates `r_hz` and mean total synaptic input `r_input`
+/// (mV/ms) per population.
+pub fn input_correction(net: &MeanFieldNetwork, r_hz: &[f64], r_input: &[f64]) -> Result<Vec<f64>, TheoryError> {
+    let m = net.matrices()?;
+    let sqrt_n = net.n_total().sqrt();
+    Ok((0..net.pops.len())
+        .map(|a| {
+            let wr: f64 = (0..net.pops.len()).map(|b| m.w[a][b] * r_hz[b] * 1e-3).sum();
+            let wx: f64 = (0..net.external.len()).map(|x| m.w_x[a][x] * m.r_x_khz[x]).sum();
+            r_input[a] - sqrt_n * (wr + wx)
+        })
+        .collect())
+}
 
 use crate::balanced::{MeanFieldNetwork, TheoryError, balanced_rates, leading_order_covariance};
 use hebb_core::ParamError;
@@ -42,6 +58,10 @@ pub struct WeightTheory {
     pub types: Vec<PlasticType>,
     /// Covariance closure factor κ (0 drops the covariance term).
     pub kappa: f64,
+    /// Semi-empirical finite-N correction Δ of §3.1 (mV/ms, one per
+    /// population; empty for the leading order): the rates are
+    /// r = −W⁻¹(W_x r_x + Δ/√N).
+    pub delta: Vec<f64>,
 }
 
 /// A point of the weight dynamics: weights, the rates they imply, and the
@@ -78,7 +98,12 @@ impl WeightTheory {
             .into());
         }
         let net = self.network_at(j);
-        let r = balanced_rates(&net)?.require_positive()?;
+        let r = if self.delta.is_empty() {
+            balanced_rates(&net)?
+        } else {
+            crate::balanced::balanced_rates_corrected(&net, &self.delta)?
+        };
+        let r = r.require_positive()?;
         let sqrt_n = net.n_total().sqrt();
         let q = if self.kappa > 0.0 {
             let t_win = 250.0;
@@ -245,6 +270,7 @@ mod tests {
                 ),
             }],
             kappa: 0.0,
+            delta: vec![],
         };
         let fp = th.fixed_point(&[1.0]).unwrap();
         let (lo, hi) = kohonen_fixed_points(0.315, 45.0, 2.0, 200.0).unwrap();
@@ -281,6 +307,7 @@ mod tests {
                 ),
             }],
             kappa: 0.0,
+            delta: vec![],
         };
         let fp = th.fixed_point(&[-150.0]).unwrap();
         assert!((fp.state.j[0] + 119.658).abs() < 1e-3, "{fp:?}");
@@ -330,6 +357,7 @@ mod tests {
                     },
                 ],
                 kappa,
+                delta: vec![],
             };
             let fp = th.fixed_point(&[-150.0, -250.0]).unwrap();
             assert!(
@@ -362,6 +390,7 @@ mod tests {
                 ),
             }],
             kappa: 0.0,
+            delta: vec![],
         };
         let fp = th.fixed_point(&[25.0]).unwrap();
         assert!((fp.state.j[0] - 30.0).abs() < 1e-9);

@@ -1,0 +1,449 @@
+//! Experiments of Akil, Rosenbaum & Josić (specs/akil.md §4).
+
+use crate::{Check, FigureRef, Outcome, Params, Tier};
+use anyhow::Result;
+use hebb::io::RunDir;
+use hebb::plot::{Figure, LinePanel, Panel, Series};
+use hebb::sim::{RuleConfig, SimConfig, Simulation};
+use hebb_theory::weights::{PlasticType, WeightTheory, kohonen_fixed_points};
+use serde::{Deserialize, Serialize};
+
+/// Run a config to the end.
+fn run(cfg: SimConfig) -> Result<Simulation> {
+    let mut sim = Simulation::new(cfg)?;
+    sim.run(&mut |_| {})?;
+    Ok(sim)
+}
+
+/// The weight theory of a config's plastic types (quasi-static closure with
+/// κ = 0; `rx_hz` overrides the external rates; `delta` is the §3.1 input
+/// correction, empty for the leading order).
+fn weight_theory(cfg: &SimConfig, rx_hz: Option<&[f64]>, delta: Vec<f64>) -> WeightTheory {
+    let net = hebb::theory::mean_field(cfg, rx_hz);
+    let names: Vec<&str> = cfg.network.populations.iter().map(|p| p.name.as_str()).collect();
+    let types = cfg
+        .plasticity
+        .iter()
+        .map(|r| {
+            let s = r.synapse();
+            let pre = names.iter().position(|&n| n == s.pre).expect("validated");
+            let sign = if cfg.network.populations[pre].kind == hebb::core::Kind::Inhibitory { -1.0 } else { 1.0 };
+            PlasticType {
+                post: names.iter().position(|&n| n == s.post).expect("validated"),
+                pre,
+                rule: r.build(cfg.network.n, sign),
+            }
+        })
+        .collect();
+    WeightTheory { net, types, kappa: 0.0, delta }
+}
+
+/// Mean weight of plastic type `p` over the records: (t in s, j).
+fn weight_series(sim: &Simulation, p: usize) -> (Vec<f64>, Vec<f64>) {
+    let w = &sim.recorder.weights;
+    let k = w.types.len();
+    (w.t_ms.iter().map(|t| t * 1e-3).collect(), (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p]).collect())
+}
+
+fn save(dir: &RunDir, fig: Figure, stem: &str, caption: &str) -> Result<FigureRef> {
+    fig.save(&dir.figures_dir(), stem)?;
+    Ok(FigureRef { png: format!("figures/{stem}.png"), caption: caption.into() })
+}
+
+// ------------------------------------------------------------------------
+// A: the balanced demo network against the theory of rates, inputs and
+// covariances.
+
+/// Parameters of experiment A.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoParams {
+    /// Recurrent neurons N.
+    pub n: usize,
+    /// Simulated time (ms).
+    pub duration_ms: f64,
+    /// Input correlation c.
+    pub c: f64,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Params for DemoParams {
+    fn preset(tier: Tier) -> Self {
+        let duration_ms = match tier {
+            Tier::Quick => 6_000.0,
+            Tier::Default => 50_000.0,
+            Tier::Paper => 50_000.0,
+        };
+        Self { n: 5000, duration_ms, c: 0.1, seed: 31415 }
+    }
+}
+
+/// Experiment A: the static default network at N = 5000 — rates against the
+/// balanced theory at the delivered external rate, the O(√N) E+X and I
+/// inputs cancelling to O(1), and covariances against §3.2.
+pub fn demo(p: &DemoParams, dir: &RunDir) -> Result<Outcome> {
+    let mut cfg = SimConfig::akil_default();
+    cfg.network.n = p.n;
+    cfg.run.duration_ms = p.duration_ms;
+    cfg.run.seed = p.seed;
+    cfg.external[0].c = p.c;
+    cfg.record.spikes = false;
+    let sim = run(cfg.clone())?;
+    let res = sim.results();
+    hebb::report::figures(dir, &sim, &res)?;
+    let delivered = [res.external_rates_hz["X"]];
+    let th = hebb::theory::rates(&cfg, Some(&delivered))?.rates_hz();
+    let cov = hebb::theory::covariances(&cfg, Some(&delivered))?.cov_by_pair();
+    let mut checks = vec![
+        Check::rel(
+            "rate E (Hz) vs theory at the delivered input",
+            res.rates_hz["E"],
+            th[0],
+            0.10,
+            "§4.2: rates within 5–10 % of the leading order at N = 5000 (finite-N O(1/√N))",
+        ),
+        Check::rel(
+            "rate I (Hz) vs theory at the delivered input",
+            res.rates_hz["I"],
+            th[1],
+            0.10,
+            "§4.2, as above; the I rate sits lowest at finite N",
+        ),
+    ];
+    let m = &res.mean_input["E"];
+    checks.push(Check::abs(
+        "net input to E / (E+X input)",
+        m.total / (m.e + m.x),
+        0.0,
+        0.25,
+        "§3.1: E+X and I inputs are O(√N) and cancel to O(1); at N = 5000 the remainder is a few tenths of the O(√N) terms",
+    ));
+    for pair in ["E-E", "E-I", "I-I"] {
+        let (v, t) = (res.cov_mean[pair], *cov.get(pair).unwrap());
+        // Compared on a log scale: |ln(v/t)| ≤ ln 3. With ~10 windows of
+        // 250 ms in the quick tier the estimate of a population covariance
+        // has a relative sd near √(2/9) ≈ 0.5; the check asks for the right
+        // order, as §4.2 allows 20–30 % only for long runs.
+        checks.push(Check::abs(
+            &format!("ln(cov {pair} / theory)"),
+            (v / t).ln(),
+            0.0,
+            3f64.ln(),
+            "§3.2 leading order; log tolerance for the short run's sampling noise",
+        ));
+    }
+    Ok(Outcome {
+        title: "A: balanced network — rates, inputs and covariances against the mean-field theory".into(),
+        checks,
+        figures: vec![FigureRef {
+            png: "figures/overview.png".into(),
+            caption: "Raster, population rates beside the theory (dashed), and the E+X and I inputs cancelling to a small total.".into(),
+        }],
+        results: serde_json::json!({ "rates_hz": res.rates_hz, "theory_rates_hz": th, "external_rates_hz": res.external_rates_hz, "cov_mean": res.cov_mean }),
+    })
+}
+
+// ------------------------------------------------------------------------
+// C + L: Kohonen on E←E, fixed points against β and the transient against
+// the mean-field ODE.
+
+/// Parameters of experiment C.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KohonenParams {
+    /// Recurrent neurons N.
+    pub n: usize,
+    /// Simulated time per β (ms).
+    pub duration_ms: f64,
+    /// Learning rate η.
+    pub eta: f64,
+    /// The β√N values.
+    pub betas: Vec<f64>,
+    /// Initial j_ee.
+    pub j_ee0: f64,
+    /// j_ei (fixed).
+    pub j_ei: f64,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Params for KohonenParams {
+    fn preset(tier: Tier) -> Self {
+        match tier {
+            Tier::Quick => Self {
+                n: 2000,
+                duration_ms: 30_000.0,
+                eta: 0.02,
+                betas: vec![1.0, 2.0, 3.0],
+                j_ee0: 1.0,
+                j_ei: -100.0,
+                seed: 1,
+            },
+            Tier::Default => Self {
+                n: 5000,
+                duration_ms: 100_000.0,
+                eta: 0.01,
+                betas: vec![1.0, 1.5, 2.0, 2.5, 3.0],
+                j_ee0: 1.0,
+                j_ei: -100.0,
+                seed: 1,
+            },
+            Tier::Paper => Self {
+                n: 5000,
+                duration_ms: 200_000.0,
+                eta: 0.01,
+                betas: (0..16).map(|i| 1.0 + 0.2 * i as f64).collect(),
+                j_ee0: 1.0,
+                j_ei: -100.0,
+                seed: 1,
+            },
+        }
+    }
+}
+
+/// Experiments C and L: for each β, the mean j_ee(t) of a Kohonen E←E run
+/// beside the quasi-static ODE integrated with the same η, and the final
+/// weight beside the stable fixed point j*₋(β) of §3.4.
+pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
+    let mut checks = Vec::new();
+    let mut traj = LinePanel::new(
+        "Kohonen E←E: mean j_ee(t), simulation (solid) and the corrected mean-field ODE (dashed)",
+        "time (s)",
+        "mean j_ee",
+    );
+    let mut fixed = LinePanel::new(
+        "Fixed point against β: theory j*₋(β) (line) and the simulations' final weight (points)",
+        "β√N",
+        "j_ee",
+    );
+    let (mut b_sim, mut j_sim) = (Vec::new(), Vec::new());
+    let mut results = Vec::new();
+    for (i, &beta) in p.betas.iter().enumerate() {
+        let mut cfg = SimConfig::akil_default();
+        cfg.network.n = p.n;
+        cfg.run.duration_ms = p.duration_ms;
+        cfg.run.seed = p.seed;
+        cfg.external[0].c = 0.0;
+        cfg.record.spikes = false;
+        cfg.record.weight_interval_ms = 500.0;
+        cfg.network.connections[0].j = p.j_ee0;
+        cfg.network.connections[1].j = p.j_ei;
+        cfg.plasticity =
+            vec![RuleConfig::Kohonen { synapse: "E<-E".parse().unwrap(), eta: p.eta, beta, tau_stdp_ms: 200.0 }];
+        let sim = run(cfg.clone())?;
+        let (t, j) = weight_series(&sim, 0);
+        // The semi-empirical ODE (§3.1, experiment L). At finite N the
+        // neurons need an O(1) mean net input R to fire (≈ 0.5 mV/ms here),
+        // which the leading order sets to 0: rates then sit ~20 % below the
+        // leading order at N = 2000–5000, and j* = βτr_e with them. We keep
+        // R and the §3.1 mismatch Δ measured in this run: the balance
+        // equations become W r + W_x r_x = (R − Δ)/√N, which reproduces the
+        // measured rates at the measured weights and moves with W(j).
+        let res = sim.results();
+        let names = ["E", "I"];
+        let r_hz: Vec<f64> = names.iter().map(|n| res.rates_hz[*n]).collect();
+        let r_in: Vec<f64> = names.iter().map(|n| res.mean_input[*n].total).collect();
+        let leading = weight_theory(&cfg, None, vec![]);
+        let rx = [res.external_rates_hz["X"]];
+        let mut net_end = leading.network_at(&[*j.last().unwrap()]);
+        net_end.external[0].rate_khz = rx[0] * 1e-3;
+        let mismatch = hebb_theory::weights::input_correction(&net_end, &r_hz, &r_in)?;
+        let correction: Vec<f64> = mismatch.iter().zip(&r_in).map(|(d, r)| d - r).collect();
+        let theory = weight_theory(&cfg, Some(&rx), correction);
+        let ode = theory.integrate(&[p.j_ee0], p.duration_ms, 50.0, 10)?;
+        traj = traj.with_series(Series::line(format!("β = {beta}"), t.clone(), j.clone()).with_color(i)).with_series(
+            Series::dashed(
+                format!("ODE β = {beta}"),
+                ode.iter().map(|s| s.0 * 1e-3).collect(),
+                ode.iter().map(|s| s.1.j[0]).collect(),
+            )
+            .with_color(i),
+        );
+        let j_end = *j.last().unwrap();
+        let j_ode = ode.last().unwrap().1.j[0];
+        // Theory with the realised sizes: A and B of r_e = A/(B − j).
+        let star = leading.fixed_point(&[p.j_ee0])?;
+        b_sim.push(beta);
+        j_sim.push(j_end);
+        checks.push(Check::rel(
+            &format!("β = {beta}: final mean j_ee vs the ODE at the same time"),
+            j_end,
+            j_ode,
+            0.30,
+            "§4.2: mean-field ODE checks agree with simulations within ~4–30 %; here the ODE keeps the measured net input and Δ (§3.1) fixed while they drift with j, and drops the O(1/N) covariance term",
+        ));
+        results.push(serde_json::json!({ "beta": beta, "j_final": j_end, "j_ode": j_ode, "j_star": star.state.j[0], "relaxation_s": star.relaxation_ms * 1e-3 }));
+    }
+    // The closed form of §3.4 for j_ei = −100: r_e = 0.315/(45 − j) kHz.
+    let betas: Vec<f64> = (0..=60).map(|i| 0.5 + 0.05 * i as f64).collect();
+    let (bb, jj): (Vec<f64>, Vec<f64>) =
+        betas.iter().filter_map(|&b| kohonen_fixed_points(0.315, 45.0, b, 200.0).map(|(lo, _)| (b, lo))).unzip();
+    fixed = fixed.with_series(Series::line("theory j*₋(β)", bb, jj)).with_series(Series::points(
+        "simulation, final",
+        b_sim,
+        j_sim,
+    ));
+    if let Some(r2) = results.iter().find(|r| r["beta"] == 2.0) {
+        checks.push(Check::abs(
+            "β = 2: stable fixed point j*₋ (theory)",
+            r2["j_star"].as_f64().unwrap(),
+            3.0,
+            0.01,
+            "§3.4: j* = 3.000 at β = 2, j_ei = −100",
+        ));
+    }
+    let fig = Figure {
+        title: Some("Kohonen plasticity on E←E (experiments C and L)".into()),
+        panels: vec![Panel::Line(traj), Panel::Line(fixed)],
+        columns: 1,
+        panel_size: (900, 380),
+    };
+    let figures = vec![save(
+        dir,
+        fig,
+        "kohonen",
+        "Solid: simulated mean j_ee; dashed: the mean-field ODE with the measured finite-N input correction. The simulations rise more slowly than the ODE and, at the quick tier's N = 2000, end well below the leading-order branch j*₋(β): finite-N rates sit ~25 % below the leading order and j* = βτr_e scales with them.",
+    )?];
+    Ok(Outcome {
+        title: "C/L: Kohonen E←E — transients against the ODE, fixed points against β".into(),
+        checks,
+        figures,
+        results: serde_json::json!(results),
+    })
+}
+
+// ------------------------------------------------------------------------
+// E/H: iSTDP on E←I pins the E rate.
+
+/// Parameters of experiment E.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IstdpParams {
+    /// Recurrent neurons N.
+    pub n: usize,
+    /// Simulated time (ms).
+    pub duration_ms: f64,
+    /// η₀.
+    pub eta0: f64,
+    /// J_norm (j units).
+    pub j_norm: f64,
+    /// Target E rate (Hz).
+    pub rho_e_hz: f64,
+    /// Initial j_ei.
+    pub j_ei0: f64,
+    /// Input correlation c.
+    pub c: f64,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Params for IstdpParams {
+    fn preset(tier: Tier) -> Self {
+        let base = Self {
+            n: 2000,
+            duration_ms: 40_000.0,
+            eta0: 5e-3,
+            j_norm: -200.0,
+            rho_e_hz: 10.0,
+            j_ei0: -150.0,
+            c: 0.0,
+            seed: 2,
+        };
+        match tier {
+            Tier::Quick => base,
+            Tier::Default => Self { n: 5000, duration_ms: 500_000.0, eta0: 1e-4, ..base },
+            Tier::Paper => Self { n: 5000, duration_ms: 10_000_000.0, eta0: 1e-4, ..base },
+        }
+    }
+}
+
+/// Experiment E: iSTDP on E←I drives the E rate to ρ_e and mean j_ei to the
+/// fixed point of §3.4 (−119.66 at leading order); the ODE tracks the way.
+pub fn istdp(p: &IstdpParams, dir: &RunDir) -> Result<Outcome> {
+    let mut cfg = SimConfig::akil_default();
+    cfg.network.n = p.n;
+    cfg.run.duration_ms = p.duration_ms;
+    cfg.run.seed = p.seed;
+    cfg.external[0].c = p.c;
+    cfg.record.spikes = false;
+    cfg.record.burn_in_fraction = 0.75;
+    cfg.record.weight_interval_ms = 500.0;
+    cfg.record.rate_bin_ms = 500.0;
+    cfg.network.connections[1].j = p.j_ei0;
+    cfg.plasticity = vec![RuleConfig::Homeostatic {
+        synapse: "E<-I".parse().unwrap(),
+        eta0: p.eta0,
+        j_norm: p.j_norm,
+        rho_hz: p.rho_e_hz,
+        tau_stdp_ms: 200.0,
+    }];
+    let sim = run(cfg.clone())?;
+    let res = sim.results();
+    let (t, j) = weight_series(&sim, 0);
+    let theory = weight_theory(&cfg, Some(&[res.external_rates_hz["X"]]), vec![]);
+    let star = theory.fixed_point(&[p.j_ei0])?;
+    let nominal = weight_theory(&cfg, None, vec![]).fixed_point(&[p.j_ei0])?;
+    let ode = theory.integrate(&[p.j_ei0], p.duration_ms, 100.0, 5)?;
+    let j_end = *j.last().unwrap();
+    let checks = vec![
+        Check::abs(
+            "E rate over the last quarter (Hz) vs ρ_e",
+            res.rates_hz["E"],
+            p.rho_e_hz,
+            0.5,
+            "issue acceptance and §4.2: iSTDP rates within 0.5 Hz of the target",
+        ),
+        Check::rel(
+            "final mean j_ei vs the fixed point of §3.4",
+            j_end,
+            star.state.j[0],
+            0.05,
+            "§4.2: fixed-point weights within ~5 % (leading order; finite-N O(1/√N) and the residual transient)",
+        ),
+        Check::abs(
+            "theory fixed point j_ei* (leading order, r_x = 10 Hz, c = 0)",
+            nominal.state.j[0],
+            -119.658,
+            0.01,
+            "§3.4: −119.658 (the authors' −119.6581)",
+        ),
+    ];
+    let mut wp =
+        LinePanel::new("iSTDP on E←I: mean j_ei(t), simulation and mean-field ODE (dashed)", "time (s)", "mean j_ei");
+    wp = wp
+        .with_series(Series::line("simulation", t, j).with_color(0))
+        .with_series(
+            Series::dashed("ODE", ode.iter().map(|s| s.0 * 1e-3).collect(), ode.iter().map(|s| s.1.j[0]).collect())
+                .with_color(0),
+        )
+        .with_series(
+            Series::dashed("fixed point", vec![0.0, p.duration_ms * 1e-3], vec![star.state.j[0]; 2]).with_color(3),
+        );
+    let mut rp = LinePanel::new("Population rates", "time (s)", "rate (Hz)");
+    for (k, name) in ["E", "I"].iter().enumerate() {
+        rp = rp.with_series(
+            Series::line(*name, res.bin_t_ms.iter().map(|t| t * 1e-3).collect(), res.bin_rates_hz[k].clone())
+                .with_color(k),
+        );
+    }
+    rp = rp.with_series(Series::dashed("ρ_e", vec![0.0, p.duration_ms * 1e-3], vec![p.rho_e_hz; 2]).with_color(0));
+    let fig = Figure {
+        title: Some("Inhibitory STDP on E←I (experiment E)".into()),
+        panels: vec![Panel::Line(wp), Panel::Line(rp)],
+        columns: 1,
+        panel_size: (900, 360),
+    };
+    let figures = vec![save(
+        dir,
+        fig,
+        "istdp",
+        "The E rate climbs to its target ρ_e as inhibition onto E weakens; the mean weight follows the dashed ODE to the fixed point.",
+    )?];
+    Ok(Outcome {
+        title: "E: inhibitory STDP on E←I pins the excitatory rate".into(),
+        checks,
+        figures,
+        results: serde_json::json!({ "rates_hz": res.rates_hz, "j_ei_final": j_end, "j_ei_star": star.state.j[0], "relaxation_s": star.relaxation_ms * 1e-3 }),
+    })
+}
