@@ -5,7 +5,14 @@ use hebb::sim::SimConfig;
 use hebb_integration_tests::run_collect;
 
 fn small(threads: usize, seed: u64) -> SimConfig {
-    let mut cfg = SimConfig::akil_default();
+    // The demo: iSTDP on E<-I and I<-I (at a fast η₀ so weights move), so
+    // plastic weights and traces are part of every comparison.
+    let mut cfg = SimConfig::akil_demo();
+    for r in &mut cfg.plasticity {
+        if let hebb::sim::RuleConfig::Homeostatic { eta0, .. } = r {
+            *eta0 = 1e-3;
+        }
+    }
     cfg.network.n = 2500; // three neuron chunks of 1024 for the thread pool, one partial
     cfg.run.duration_ms = 600.0;
     cfg.run.threads = threads;
@@ -20,10 +27,18 @@ fn small(threads: usize, seed: u64) -> SimConfig {
 fn bit_identical_for_any_thread_count() {
     let (sim1, spikes1) = run_collect(small(1, 5));
     assert!(spikes1.len() > 1000, "{} spikes", spikes1.len());
+    let w = &sim1.recorder.weights;
+    let k = w.types.len();
+    let last = (w.t_ms.len() - 1) * k;
+    assert!(
+        k == 2 && w.mean_j[last] != w.mean_j[0] && w.mean_j[last + 1] != w.mean_j[1],
+        "plastic weights moved: {:?}",
+        w.mean_j
+    );
     for threads in [2, 7] {
         let (sim, spikes) = run_collect(small(threads, 5));
         assert_eq!(spikes, spikes1, "spikes differ with {threads} threads");
-        assert_eq!(sim.checkpoint(), sim1.checkpoint(), "state differs with {threads} threads");
+        assert_eq!(sim.checkpoint(), sim1.checkpoint(), "state, weights or traces differ with {threads} threads");
     }
     let (_, other) = run_collect(small(1, 6));
     assert_ne!(other, spikes1);
