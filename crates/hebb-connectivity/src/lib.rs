@@ -13,6 +13,10 @@
 //!   with geometric skipping (O(K) work per row, not O(N)) and one random
 //!   stream per (projection, presynaptic neuron), so the graph depends only on
 //!   the seed.
+//! * [`fixed_in_degree`]: every neuron receives exactly `k_exc` E and `k_inh`
+//!   I inputs, drawn without replacement from one stream per (projection,
+//!   postsynaptic neuron); [`fixed_in_degree_rows`] gives the incoming lists
+//!   alone (the Kim & Chow prototype's wiring, specs/kimchow.md §2.3).
 //!
 //! Targets within a row are strictly increasing, so the synapses of one row
 //! onto one postsynaptic population are a contiguous sub-range
@@ -30,5 +34,7 @@
 //! ```
 
 mod csr;
+mod fixed;
 
 pub use csr::{Block, ConnectivityError, Csr, PostIndex, bernoulli};
+pub use fixed::{FIXED_IN_DEGREE_PROJECTION, FixedInDegree, fixed_in_degree, fixed_in_degree_rows};

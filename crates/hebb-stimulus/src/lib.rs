@@ -14,6 +14,11 @@
 //!   benchmark network of specs/performance.md §2.3). Never routed through
 //!   synapses.
 //!
+//! Training targets (specs/kimchow.md §3.1) live in [`target`]: a
+//! stationary Ornstein–Uhlenbeck process sampled exactly on its grid
+//! ([`OuTarget`]) and sinusoids with fixed or random phases
+//! ([`SineTarget`]), one keyed stream per trace.
+//!
 //! External spikes are generated in chunks of simulated time, each chunk a
 //! pure function of `(seed, layer, chunk)`: memory stays O(chunk) instead of a
 //! whole-run spike buffer, a run of length T is a prefix of a longer run, and a
@@ -29,6 +34,8 @@
 
 mod drive;
 mod layer;
+pub mod target;
 
 pub use drive::PoissonDrive;
 pub use layer::{ExtSpike, ExternalLayer, LayerTrain};
+pub use target::{OuTarget, SineTarget, TargetPattern};

@@ -25,8 +25,18 @@
 //!   prediction, ridge regression for FORCE, update counts).
 //! * [`surrogate`]: the one-neuron surrogate of §4.3.
 //! * [`LearningSchedule`]: learning times as integer step counts (§3.6).
-//! * [`wiring::fixed_in_degree`]: a fixed-in-degree builder (temporary;
-//!   hebb-connectivity does not have one yet).
+//! * [`wiring::fixed_in_degree`]: the fixed-in-degree rows, now a thin
+//!   wrapper over [`hebb_connectivity::fixed_in_degree_rows`] (same rows).
+//! * [`Network`]: the strongly coupled E–I LIF network of §2 (dimensionless
+//!   LIF, 50/50 E/I, fixed in-degree `K` per block, block weights
+//!   `2τ_m/√K × (0.15, 1, −0.75, −1)`, drive `∝ √K`, unit-area filtered
+//!   traces, a one-step delay), with its own step order in [`Network::step`].
+//! * [`Trainer`]: drives trials (reset, stimulus, training window with RLS
+//!   updates of the trained neurons' recurrent weights every
+//!   `learn_every_ms`, frozen-weight test and replay trials) and measures
+//!   Pearson `R` against `f_i = ū_i + ξ_i(t)` (§3.1, §3.6, §3.7), with the
+//!   diagnostics [`fano_factors`], [`Network::dale_violations`] and
+//!   [`Network::block_means`].
 //!
 //! Two tiers, as in faer: the types above for users, and [`kernel`] (packed
 //! mat-vec, rank-1 downdate, the fused sweep) for speed and for tests.
@@ -64,13 +74,25 @@
 //! | FORCE decoder-update form | normalised `Φ −= c k eᵀ` (the reference's `Φ −= k eᵀ` optional) | [`ForceConfig::step`] |
 //! | FORCE `α` | 5 ms² (the reference's `0.1·dt[s]` in ms units) | [`ForceConfig::alpha`] |
 //!
-//! The remaining open details of the spec (`τ_s` and filter shape, filter
-//! discretisation, how the input is computed after an update, stimulus,
-//! reset and test initial conditions, target parameters, number of loops,
-//! the Fano window) belong to the network and the trainer that drives it,
-//! which are not part of this crate yet. [`Rls::plastic_input`] provides the
-//! recomputed input `w·r` of option (a) of §2.2, the spec's recommended
-//! default.
+//! The network and the trainer fix the remaining open details as follows
+//! (all are configuration values of [`NetworkConfig`] or [`TrainerConfig`]):
+//!
+//! | open detail (kimchow.md) | choice | where it is configured |
+//! |---|---|---|
+//! | `τ_s`, filter shape | 50 ms (run set 2), single exponential, unit area, one `τ_s` for all recurrent synapses (all plastic) | [`NetworkConfig::tau_s_ms`] |
+//! | filter discretisation | exact decay `r ← r e^{−dt/τ_s} + s/τ_s` (Euler optional) | [`NetworkConfig::filter`] |
+//! | input after a weight update | (a) recomputed `u = W r` every step; (b) event-driven optional | [`NetworkConfig::input`] |
+//! | `K`, wiring | `K = 100` from E and from I, fixed in-degree, no autapses | [`NetworkConfig::k`] |
+//! | drive | `x = 0.12`, `X = (1.5, 1) x √K`, constant | [`NetworkConfig::x`], [`NetworkConfig::drive_factors`] |
+//! | refractory period | none beyond the step of the spike (the group's 0.1 ms) | — |
+//! | stimulus | a fixed per-task vector `a ξ_i`, `ξ_i ~ U(−1, 1)`, `a = 1`, for 200 ms before the window | [`TrainerConfig::stimulus_ms`], [`TrainerConfig::stimulus_amplitude`] |
+//! | reset, initial conditions | voltages `U[0, 1)` keyed by the trial; traces zeroed; training loops reuse the same voltages (prototype) unless [`TrainingInitialState::NewEachLoop`]; tests use new keys | [`TrainerConfig::training_initial_state`] |
+//! | targets | `f_i = ū_i + ξ_i(t)`, `ū_i` the untrained network's mean input over the window of a reference trial; `ξ` an OU (τ = 200 ms, s.d. 0.3) or sine pattern from hebb-stimulus | [`TrainerConfig::target`] |
+//! | trained set | all neurons, or a subset | [`TrainerConfig::trained`] |
+//! | groups | {E, I}, or rate-sorted by the reference trial's rates | [`TrainerConfig::grouping`] |
+//! | window, `Δt_L`, record grid | 1 s, 10 ms, end inclusive (101 updates), inputs recorded every 1 ms | [`TrainerConfig`] |
+//! | performance | Pearson `R` of the recorded total input with the target over the window: per trial, replay, trial-averaged | [`TrialReport`], [`Trainer::trial_averaged_pearson`] |
+//! | number of loops | the caller's loop over [`Trainer::train_loop`] | — |
 //!
 //! ## Example
 //!
@@ -98,17 +120,24 @@ pub mod error;
 pub mod force;
 pub mod inputs;
 pub mod kernel;
+pub mod network;
 pub mod real;
 pub mod rls;
 pub mod schedule;
 pub mod surrogate;
 pub mod theory;
+pub mod trainer;
 pub mod wiring;
 
 pub use arena::PackedArena;
 pub use error::{Result, TrainingError};
 pub use force::{DecoderStep, FeedbackEncoders, ForceConfig, ForceReadout, Readout, SharedP};
 pub use inputs::{GroupRange, Grouping, PlasticInputs, UNGROUPED};
+pub use network::{DaleViolations, FilterStep, InputMode, Network, NetworkConfig};
 pub use real::{Precision, Real};
 pub use rls::{AnyRls, Rls, RlsConfig, Rowsum};
 pub use schedule::LearningSchedule;
+pub use trainer::{
+    OuTarget, SineTarget, TargetPattern, TrainedSet, Trainer, TrainerConfig, TrainerGrouping, TrainingInitialState,
+    TrialKind, TrialReport, fano_factors, pearson,
+};
