@@ -447,3 +447,152 @@ pub fn istdp(p: &IstdpParams, dir: &RunDir) -> Result<Outcome> {
         results: serde_json::json!({ "rates_hz": res.rates_hz, "j_ei_final": j_end, "j_ei_star": star.state.j[0], "relaxation_s": star.relaxation_ms * 1e-3 }),
     })
 }
+
+// ------------------------------------------------------------------------
+// M: iSTDP on E←I and I←I together pins both rates.
+
+/// Parameters of experiment M.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IstdpPairParams {
+    /// Recurrent neurons N.
+    pub n: usize,
+    /// Simulated time (ms).
+    pub duration_ms: f64,
+    /// η₀ of the E←I rule.
+    pub eta0_ei: f64,
+    /// η₀ of the I←I rule.
+    pub eta0_ii: f64,
+    /// Target rates (ρ_e, ρ_i) in Hz.
+    pub rho_hz: [f64; 2],
+    /// Normalisers (E←I, I←I), j units.
+    pub j_norm: [f64; 2],
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Params for IstdpPairParams {
+    fn preset(tier: Tier) -> Self {
+        let base = Self {
+            n: 2000,
+            duration_ms: 80_000.0,
+            eta0_ei: 5e-3,
+            eta0_ii: 2e-3,
+            rho_hz: [10.0, 23.0],
+            j_norm: [-200.0, -200.0],
+            seed: 4,
+        };
+        match tier {
+            Tier::Quick => base,
+            Tier::Default => Self { n: 5000, duration_ms: 500_000.0, eta0_ei: 1e-4, eta0_ii: 1e-4, ..base },
+            Tier::Paper => Self { n: 5000, duration_ms: 5_000_000.0, eta0_ei: 1e-4, eta0_ii: 1e-4, ..base },
+        }
+    }
+}
+
+/// Experiment M: with iSTDP on E←I and I←I the rates are pinned to
+/// (ρ_e, ρ_i) and the weights go to the solution of the two balance
+/// equations with r = ρ (§3.4), whatever the learning rates.
+pub fn istdp_pair(p: &IstdpPairParams, dir: &RunDir) -> Result<Outcome> {
+    let mut cfg = SimConfig::akil_default();
+    cfg.network.n = p.n;
+    cfg.run.duration_ms = p.duration_ms;
+    cfg.run.seed = p.seed;
+    cfg.external[0].c = 0.0;
+    cfg.record.spikes = false;
+    cfg.record.burn_in_fraction = 0.75;
+    cfg.record.weight_interval_ms = 500.0;
+    cfg.record.rate_bin_ms = 500.0;
+    cfg.plasticity = vec![
+        RuleConfig::Homeostatic {
+            synapse: "E<-I".parse().unwrap(),
+            eta0: p.eta0_ei,
+            j_norm: p.j_norm[0],
+            rho_hz: p.rho_hz[0],
+            tau_stdp_ms: 200.0,
+        },
+        RuleConfig::Homeostatic {
+            synapse: "I<-I".parse().unwrap(),
+            eta0: p.eta0_ii,
+            j_norm: p.j_norm[1],
+            rho_hz: p.rho_hz[1],
+            tau_stdp_ms: 200.0,
+        },
+    ];
+    let sim = run(cfg.clone())?;
+    let res = sim.results();
+    let star = weight_theory(&cfg, None, vec![]).fixed_point(&[-150.0, -250.0])?;
+    let (t, j_ei) = weight_series(&sim, 0);
+    let (_, j_ii) = weight_series(&sim, 1);
+    let mut checks = vec![
+        Check::abs(
+            "E rate over the last quarter (Hz) vs ρ_e",
+            res.rates_hz["E"],
+            p.rho_hz[0],
+            0.5,
+            "§4.2: iSTDP rates within 0.5 Hz of the target",
+        ),
+        Check::abs("I rate over the last quarter (Hz) vs ρ_i", res.rates_hz["I"], p.rho_hz[1], 0.5, "§4.2, as above"),
+    ];
+    // The weights that give the target rates solve the balance equations
+    // (W r + W_x r_x)_a = R_a/√N. The leading order sets the net input R to
+    // 0 (→ j* of §3.4); at N = 2000 the neurons need R ≈ 0.5 mV/ms, which
+    // moves the weights by ~30 %. With R measured in this run, the same
+    // equations predict the weights the rule should find.
+    let net = hebb::theory::mean_field(&cfg, Some(&[res.external_rates_hz["X"]]));
+    let m = net.matrices()?;
+    let sqrt_n = net.n_total().sqrt();
+    let (re, ri) = (res.rates_hz["E"] * 1e-3, res.rates_hz["I"] * 1e-3);
+    let q_i = net.pops[1].size / net.n_total();
+    let corrected = |a: usize, name: &str| -> f64 {
+        let input = res.mean_input[name].total / sqrt_n;
+        (input - m.w[a][0] * re - m.w_x[a][0] * m.r_x_khz[0]) / (0.1 * q_i * ri)
+    };
+    for (a, name, pop, series) in [(0, "j_ei", "E", &j_ei), (1, "j_ii", "I", &j_ii)] {
+        checks.push(Check::rel(
+            &format!("final mean {name} vs the balance equations with the measured net input"),
+            *series.last().unwrap(),
+            corrected(a, pop),
+            0.10,
+            "§3.1/§3.4 consistency with the finite-N net input R kept: holds when the mean-field input accounting is exact (Δ ≈ 0); weight–rate correlations or a recording error would break it. Not a prediction of R itself",
+        ));
+    }
+    let mut wp =
+        LinePanel::new("Mean inhibitory weights (solid) and the fixed point of §3.4 (dashed)", "time (s)", "mean j");
+    let end = p.duration_ms * 1e-3;
+    wp = wp
+        .with_series(Series::line("j_ei", t.clone(), j_ei).with_color(0))
+        .with_series(Series::line("j_ii", t, j_ii).with_color(1))
+        .with_series(Series::dashed("j_ei*", vec![0.0, end], vec![star.state.j[0]; 2]).with_color(0))
+        .with_series(Series::dashed("j_ii*", vec![0.0, end], vec![star.state.j[1]; 2]).with_color(1));
+    let mut rp = LinePanel::new("Population rates and their targets (dashed)", "time (s)", "rate (Hz)");
+    for (k, name) in ["E", "I"].iter().enumerate() {
+        rp = rp
+            .with_series(
+                Series::line(*name, res.bin_t_ms.iter().map(|t| t * 1e-3).collect(), res.bin_rates_hz[k].clone())
+                    .with_color(k),
+            )
+            .with_series(
+                Series::dashed(format!("ρ_{}", name.to_lowercase()), vec![0.0, end], vec![p.rho_hz[k]; 2])
+                    .with_color(k),
+            );
+    }
+    let fig = Figure {
+        title: Some("iSTDP on E←I and I←I (experiment M)".into()),
+        panels: vec![Panel::Line(wp), Panel::Line(rp)],
+        columns: 1,
+        panel_size: (900, 360),
+    };
+    let figures = vec![save(
+        dir,
+        fig,
+        "istdp_pair",
+        "Both rates settle on their targets (dashed); the weights settle where the finite-N network is balanced at those rates, away from the leading-order fixed point of §3.4 (dashed) at the quick tier's N = 2000.",
+    )?];
+    Ok(Outcome {
+        title: "M: iSTDP on E←I and I←I pins both rates".into(),
+        checks,
+        figures,
+        results: serde_json::json!({ "rates_hz": res.rates_hz, "j_star_leading_order": star.state.j, "note": "the leading-order weights are reached only as N grows (errors O(1/sqrt N), experiment B)" }),
+    })
+}
