@@ -1,0 +1,265 @@
+//! Model parameters and their validation (spec `clark.md` §2.1–2.5).
+
+use hebb_core::{ParamError, check_finite, check_non_negative, check_positive};
+use serde::{Deserialize, Serialize};
+
+use crate::error::RateError;
+use crate::nonlin::Nonlinearity;
+
+/// Largest N accepted (J* alone is 8 N² bytes: 34 GB at this bound).
+pub const MAX_N: usize = 1 << 16;
+/// Largest |g| and |k| accepted; far beyond any physical use, and small
+/// enough that no product in the kernels can overflow.
+pub const MAX_GAIN: f64 = 1e12;
+/// Largest history buffer (L × N values) the history kernel will allocate.
+pub const MAX_HISTORY_VALUES: usize = 1 << 28;
+
+/// How the synapses are advanced over one step, `A ← α A + β φ φᵀ`
+/// (spec §2.5 table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SynapseScheme {
+    /// α = 1 − dt/τ_s, β = (dt/τ_s) k/N: the reference kernel of every \[N\]
+    /// value of the spec and of the numpy peer (default). Requires dt ≤ τ_s.
+    #[default]
+    Euler,
+    /// α = e^(−dt/τ_s), β = (1 − e^(−dt/τ_s)) k/N: exact for φ held
+    /// constant over the step; for production runs at small τ_s.
+    Exponential,
+}
+
+/// A(0) (spec §2.3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialSynapses {
+    /// A(0) = 0 (the default of every \[N\] value).
+    #[default]
+    Zero,
+    /// A(0) = (k/N) φ(x₀) φ(x₀)ᵀ, for the bistability tests at g < 1 (§4.2).
+    Hebbian,
+}
+
+/// Whether J*_ii is drawn or set to zero. The spec (§2.1, §12 note 5) leaves
+/// it open and makes drawing the default, as in SCS; the effect is O(1/√N).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouplingDiagonal {
+    /// J*_ii ~ N(0, 1/N) like every other entry (default, as the peer).
+    #[default]
+    Drawn,
+    /// J*_ii = 0 (the off-diagonal entries are the same as with `Drawn`).
+    Zero,
+}
+
+/// Storage precision of the quenched couplings g J*.
+///
+/// All arithmetic is f64 either way; `F32` only rounds each stored coupling
+/// to the nearest f32 (relative change ≤ 6e-8, i.e. a slightly different
+/// realisation of the same Gaussian ensemble) and halves the bytes the
+/// quenched GEMV reads per step — the dominant memory traffic at N ≳ 1000
+/// (spec §10.2, §10.7). Every kernel of a network uses the same stored
+/// values, so kernel comparisons are unaffected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouplingPrecision {
+    /// f64 storage (default; the couplings exactly as drawn).
+    #[default]
+    F64,
+    /// f32 storage (about 1.5–2× faster steps at N = 1000, see the README).
+    F32,
+}
+
+/// Parameters of the network of spec §2:
+///
+/// ẋ = −x + (g J* + A) φ(x),  τ_s Ȧ = −A + (k/N) φ φᵀ,
+/// J*_ij ~ N(0, 1/N),  x(0) ~ N(0, `x0_std`²),
+///
+/// integrated with the discrete kernel of §2.5 (Euler for x with step `dt`;
+/// A by `scheme`).
+///
+/// Construct with struct-update syntax from [`Default`] (g = 2, k = 0,
+/// τ_s = 1, dt = 0.1, N = 1000: the SCS chaotic network of the spec's
+/// reference runs), then [`validate`](Self::validate) or hand it to
+/// [`RateNetwork::new`](crate::RateNetwork::new), which validates.
+///
+/// ```
+/// use hebb_rate::RateParams;
+/// let p = RateParams { n: 400, k: 2.0, ..Default::default() };
+/// assert!(p.validate().is_ok());
+/// let bad = RateParams { tau_s: 0.0, ..p };
+/// assert!(bad.validate().unwrap_err().to_string().contains("tau_s"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateParams {
+    /// Number of units N, in [1, 65536].
+    pub n: usize,
+    /// Gain g of the quenched couplings, in [0, 1e12] (g = 1 is the SCS
+    /// transition).
+    pub g: f64,
+    /// Plasticity strength k, in [−1e12, 1e12] (k > 0 Hebbian, k < 0
+    /// anti-Hebbian, k = 0 the SCS network).
+    pub k: f64,
+    /// Synaptic time constant τ_s > 0 (finite), in units of the neuronal
+    /// time constant.
+    pub tau_s: f64,
+    /// Time step, in (0, 1]; with the Euler scheme also dt ≤ τ_s.
+    pub dt: f64,
+    /// φ: erf(√π x/2) (default) or tanh.
+    pub nonlinearity: Nonlinearity,
+    /// Update of A per step (Euler by default).
+    pub scheme: SynapseScheme,
+    /// Standard deviation of x(0), finite and ≥ 0 (1 by default; 3 for the
+    /// bistability runs of §4.2).
+    pub x0_std: f64,
+    /// A(0): zero (default) or Hebbian.
+    pub initial_synapses: InitialSynapses,
+    /// Diagonal of J*: drawn (default) or zero.
+    pub diagonal: CouplingDiagonal,
+    /// Storage of g J*: f64 (default) or f32 (faster, see
+    /// [`CouplingPrecision`]).
+    pub coupling_precision: CouplingPrecision,
+    /// History kernel only: truncation tolerance, in (0, 1). The buffer
+    /// length is the smallest L with α^L ≤ tol (default 1e-14), unless
+    /// `history_len` is given.
+    pub history_tol: f64,
+    /// History kernel only: explicit buffer length L ≥ 1 (overrides
+    /// `history_tol`).
+    pub history_len: Option<usize>,
+}
+
+impl Default for RateParams {
+    fn default() -> Self {
+        Self {
+            n: 1000,
+            g: 2.0,
+            k: 0.0,
+            tau_s: 1.0,
+            dt: 0.1,
+            nonlinearity: Nonlinearity::Erf,
+            scheme: SynapseScheme::Euler,
+            x0_std: 1.0,
+            initial_synapses: InitialSynapses::Zero,
+            diagonal: CouplingDiagonal::Drawn,
+            coupling_precision: CouplingPrecision::F64,
+            history_tol: 1e-14,
+            history_len: None,
+        }
+    }
+}
+
+impl RateParams {
+    /// Check every field; the error names the first offending field and its
+    /// allowed range.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if self.n == 0 || self.n > MAX_N {
+            return Err(ParamError::new("n", self.n, format!("an integer in [1, {MAX_N}]")));
+        }
+        check_non_negative("g", self.g)?;
+        if self.g > MAX_GAIN {
+            return Err(ParamError::new("g", self.g, format!("a number in [0, {MAX_GAIN:e}]")));
+        }
+        check_finite("k", self.k)?;
+        if self.k.abs() > MAX_GAIN {
+            return Err(ParamError::new("k", self.k, format!("a number in [-{MAX_GAIN:e}, {MAX_GAIN:e}]")));
+        }
+        check_positive("tau_s", self.tau_s)?;
+        if !(self.dt.is_finite() && self.dt > 0.0 && self.dt <= 1.0) {
+            return Err(ParamError::new(
+                "dt",
+                self.dt,
+                "a number in (0, 1] (Euler for x is a convex combination of x and its input only then)",
+            ));
+        }
+        if self.scheme == SynapseScheme::Euler && self.dt > self.tau_s {
+            return Err(ParamError::new(
+                "dt",
+                self.dt,
+                format!(
+                    "a number <= tau_s = {} with the Euler synapse scheme (alpha = 1 - dt/tau_s must be >= 0); use scheme = exponential otherwise",
+                    self.tau_s
+                ),
+            ));
+        }
+        check_non_negative("x0_std", self.x0_std)?;
+        if !(self.history_tol.is_finite() && self.history_tol > 0.0 && self.history_tol < 1.0) {
+            return Err(ParamError::new("history_tol", self.history_tol, "a number in (0, 1)"));
+        }
+        if let Some(l) = self.history_len
+            && l == 0
+        {
+            return Err(ParamError::new("history_len", l, "an integer >= 1"));
+        }
+        Ok(())
+    }
+
+    /// α, the per-step decay factor of A (spec §2.5 table).
+    pub fn alpha(&self) -> f64 {
+        match self.scheme {
+            SynapseScheme::Euler => 1.0 - self.dt / self.tau_s,
+            SynapseScheme::Exponential => (-self.dt / self.tau_s).exp(),
+        }
+    }
+
+    /// β, the per-step Hebbian increment factor, including k/N (§2.5 table):
+    /// β = (1 − α) k / N for both schemes.
+    pub fn beta(&self) -> f64 {
+        let one_minus_alpha = match self.scheme {
+            SynapseScheme::Euler => self.dt / self.tau_s,
+            SynapseScheme::Exponential => -(-self.dt / self.tau_s).exp_m1(),
+        };
+        one_minus_alpha * self.k / self.n as f64
+    }
+
+    /// The history-kernel buffer length L: `history_len` if given, else the
+    /// smallest L ≥ 1 with α^L ≤ `history_tol`. Errors (naming
+    /// `history_len`/`history_tol`) if L × N would exceed
+    /// [`MAX_HISTORY_VALUES`]; the dense kernel is the better choice there.
+    pub fn history_length(&self) -> Result<usize, RateError> {
+        self.validate()?;
+        let l = match self.history_len {
+            Some(l) => l,
+            None => {
+                let a = self.alpha();
+                if a <= 0.0 {
+                    1
+                } else {
+                    // α^L ≤ tol  ⇔  L ≥ ln tol / ln α.
+                    let l = (self.history_tol.ln() / a.ln()).ceil();
+                    if !(l.is_finite() && l < (MAX_HISTORY_VALUES as f64)) {
+                        return Err(ParamError::new(
+                            "history_tol",
+                            self.history_tol,
+                            format!(
+                                "a tolerance reachable with a buffer of at most {MAX_HISTORY_VALUES} values (alpha = {a}); use the dense kernel"
+                            ),
+                        )
+                        .into());
+                    }
+                    (l as usize).max(1)
+                }
+            }
+        };
+        if l.saturating_mul(self.n) > MAX_HISTORY_VALUES {
+            let field = if self.history_len.is_some() { "history_len" } else { "history_tol" };
+            return Err(ParamError::new(
+                field,
+                l,
+                format!(
+                    "a buffer of L x N <= {MAX_HISTORY_VALUES} values (here L = {l}, N = {}); use the dense kernel",
+                    self.n
+                ),
+            )
+            .into());
+        }
+        Ok(l)
+    }
+
+    /// Bound on the history kernel's truncation error of the plastic input,
+    /// max_i |(A_n φ_n)_i − (Â_n φ_n)_i| ≤ |k| α^L (see
+    /// [`HistoryKernel`](crate::HistoryKernel)).
+    pub fn history_truncation_bound(&self, len: usize) -> f64 {
+        let a = self.alpha();
+        self.k.abs() * a.powi(len.min(i32::MAX as usize) as i32)
+    }
+}
