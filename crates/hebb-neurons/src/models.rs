@@ -191,7 +191,15 @@ fn eif_integrate(m: &Eif, dt: f64, v: &mut [f64], i_syn: &[f64]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn eif_decaying_fma(m: &Eif, dt: f64, decay: [f64; 3], v: &mut [f64], ie: &mut [f64], ii: &mut [f64], ix: &mut [f64]) {
+unsafe fn eif_decaying_fma(
+    m: &Eif,
+    dt: f64,
+    decay: [f64; 3],
+    v: &mut [f64],
+    ie: &mut [f64],
+    ii: &mut [f64],
+    ix: &mut [f64],
+) {
     eif_decaying(m, dt, decay, v, ie, ii, ix)
 }
 

@@ -285,7 +285,9 @@ pub fn figures(dir: &RunDir, sim: &Simulation, res: &RunResults) -> Result<(), h
         );
         for (p, name) in w.types.iter().enumerate() {
             let y: Vec<f64> = (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p] - w.mean_j[p]).collect();
-            weights = weights.with_series(Series::line(format!("{name} (from {:.1})", w.mean_j[p]), w.t_ms.clone(), y).with_color(p));
+            weights = weights.with_series(
+                Series::line(format!("{name} (from {:.1})", w.mean_j[p]), w.t_ms.clone(), y).with_color(p),
+            );
         }
         panels.push(Panel::Line(weights));
     }
