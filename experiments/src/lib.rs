@@ -12,6 +12,7 @@
 //! spec's full durations, for a cluster).
 
 pub mod akil;
+pub mod clark;
 
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
