@@ -142,7 +142,8 @@ fn bench(repeats: usize, ms: f64, threads: usize, only: Option<String>) -> Resul
 }
 
 /// The experiment binaries, in report order.
-const EXPERIMENTS: &[&str] = &["akil_a_demo", "akil_b_scaling", "akil_c_kohonen", "akil_e_istdp", "akil_m_istdp_pair", "clark_freeze"];
+const EXPERIMENTS: &[&str] =
+    &["akil_a_demo", "akil_b_scaling", "akil_c_kohonen", "akil_e_istdp", "akil_m_istdp_pair", "clark_freeze"];
 
 fn reproduce(tier: &str, only: Option<String>, jobs: usize) -> Result<()> {
     if !["quick", "default", "paper"].contains(&tier) {
