@@ -8,6 +8,18 @@ use hebb::sim::{RuleConfig, SimConfig, Simulation};
 use hebb_theory::weights::{PlasticType, WeightTheory, kohonen_fixed_points};
 use serde::{Deserialize, Serialize};
 
+/// The default static network with N, T, seed and input correlation c
+/// set, and no spike raster file (experiments keep what they need).
+fn base_config(n: usize, duration_ms: f64, seed: u64, c: f64) -> SimConfig {
+    let mut cfg = SimConfig::akil_default();
+    cfg.network.n = n;
+    cfg.run.duration_ms = duration_ms;
+    cfg.run.seed = seed;
+    cfg.external[0].c = c;
+    cfg.record.spikes = false;
+    cfg
+}
+
 /// Run a config to the end.
 fn run(cfg: SimConfig) -> Result<Simulation> {
     let mut sim = Simulation::new(cfg)?;
@@ -83,12 +95,7 @@ impl Params for DemoParams {
 /// balanced theory at the delivered external rate, the O(√N) E+X and I
 /// inputs cancelling to O(1), and covariances against §3.2.
 pub fn demo(p: &DemoParams, dir: &RunDir) -> Result<Outcome> {
-    let mut cfg = SimConfig::akil_default();
-    cfg.network.n = p.n;
-    cfg.run.duration_ms = p.duration_ms;
-    cfg.run.seed = p.seed;
-    cfg.external[0].c = p.c;
-    cfg.record.spikes = false;
+    let cfg = base_config(p.n, p.duration_ms, p.seed, p.c);
     let sim = run(cfg.clone())?;
     let res = sim.results();
     hebb::report::figures(dir, &sim, &res)?;
@@ -220,12 +227,7 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
     let (mut b_sim, mut j_sim) = (Vec::new(), Vec::new());
     let mut results = Vec::new();
     for (i, &beta) in p.betas.iter().enumerate() {
-        let mut cfg = SimConfig::akil_default();
-        cfg.network.n = p.n;
-        cfg.run.duration_ms = p.duration_ms;
-        cfg.run.seed = p.seed;
-        cfg.external[0].c = 0.0;
-        cfg.record.spikes = false;
+        let mut cfg = base_config(p.n, p.duration_ms, p.seed, 0.0);
         cfg.record.weight_interval_ms = 500.0;
         cfg.network.connections[0].j = p.j_ee0;
         cfg.network.connections[1].j = p.j_ei;
@@ -361,12 +363,7 @@ impl Params for IstdpParams {
 /// Experiment E: iSTDP on E←I drives the E rate to ρ_e and mean j_ei to the
 /// fixed point of §3.4 (−119.66 at leading order); the ODE tracks the way.
 pub fn istdp(p: &IstdpParams, dir: &RunDir) -> Result<Outcome> {
-    let mut cfg = SimConfig::akil_default();
-    cfg.network.n = p.n;
-    cfg.run.duration_ms = p.duration_ms;
-    cfg.run.seed = p.seed;
-    cfg.external[0].c = p.c;
-    cfg.record.spikes = false;
+    let mut cfg = base_config(p.n, p.duration_ms, p.seed, p.c);
     cfg.record.burn_in_fraction = 0.75;
     cfg.record.weight_interval_ms = 500.0;
     cfg.record.rate_bin_ms = 500.0;
@@ -494,12 +491,7 @@ impl Params for IstdpPairParams {
 /// (ρ_e, ρ_i) and the weights go to the solution of the two balance
 /// equations with r = ρ (§3.4), whatever the learning rates.
 pub fn istdp_pair(p: &IstdpPairParams, dir: &RunDir) -> Result<Outcome> {
-    let mut cfg = SimConfig::akil_default();
-    cfg.network.n = p.n;
-    cfg.run.duration_ms = p.duration_ms;
-    cfg.run.seed = p.seed;
-    cfg.external[0].c = 0.0;
-    cfg.record.spikes = false;
+    let mut cfg = base_config(p.n, p.duration_ms, p.seed, 0.0);
     cfg.record.burn_in_fraction = 0.75;
     cfg.record.weight_interval_ms = 500.0;
     cfg.record.rate_bin_ms = 500.0;
@@ -673,12 +665,7 @@ pub fn scaling(p: &ScalingParams, dir: &RunDir) -> Result<Outcome> {
         let (mut ln_n, mut ln_cov, mut th_cov, mut rates_e, mut rates_i) = (vec![], vec![], vec![], vec![], vec![]);
         let mut cfg0 = SimConfig::akil_default();
         for &n in &p.ns {
-            let mut cfg = SimConfig::akil_default();
-            cfg.network.n = n;
-            cfg.run.duration_ms = p.duration_ms;
-            cfg.run.seed = p.seed;
-            cfg.external[0].c = c;
-            cfg.record.spikes = false;
+            let mut cfg = base_config(n, p.duration_ms, p.seed, c);
             cfg.record.burn_in_fraction = p.burn_in_fraction;
             cfg.record.cov_diagonal = hebb::sim::config::DiagonalConfig::Exclude;
             let res = run(cfg.clone())?.results();

@@ -280,6 +280,22 @@ impl RuleConfig {
     }
 }
 
+/// The name of a catalogue rule and its one trace time constant `self.tau`,
+/// shared by the pre- and postsynaptic traces.
+macro_rules! name_and_trace {
+    ($name:literal) => {
+        fn name(&self) -> &str {
+            $name
+        }
+        fn tau_pre_ms(&self) -> f64 {
+            self.tau
+        }
+        fn tau_post_ms(&self) -> f64 {
+            self.tau
+        }
+    };
+}
+
 /// Clamp `w` so it keeps the sign `sign` (+1: ≥ 0, −1: ≤ 0).
 #[inline(always)]
 fn keep_sign(w: f64, sign: f64) -> f64 {
@@ -300,15 +316,7 @@ pub struct AdditiveHebbian {
 }
 
 impl PlasticityRule for AdditiveHebbian {
-    fn name(&self) -> &str {
-        "additive_hebbian"
-    }
-    fn tau_pre_ms(&self) -> f64 {
-        self.tau
-    }
-    fn tau_post_ms(&self) -> f64 {
-        self.tau
-    }
+    name_and_trace!("additive_hebbian");
     fn on_pre(&self, w: f64, x_post: f64) -> f64 {
         if w > self.lo { w - self.eta * x_post } else { w }
     }
@@ -339,15 +347,7 @@ pub struct SoftHebbian {
 }
 
 impl PlasticityRule for SoftHebbian {
-    fn name(&self) -> &str {
-        "soft_hebbian"
-    }
-    fn tau_pre_ms(&self) -> f64 {
-        self.tau
-    }
-    fn tau_post_ms(&self) -> f64 {
-        self.tau
-    }
+    name_and_trace!("soft_hebbian");
     fn on_pre(&self, w: f64, x_post: f64) -> f64 {
         let dep = if self.additive { self.eta * x_post } else { self.eta * x_post * w };
         (w - dep).max(0.0)
@@ -381,15 +381,7 @@ pub struct WeightDependent {
 }
 
 impl PlasticityRule for WeightDependent {
-    fn name(&self) -> &str {
-        "weight_dependent"
-    }
-    fn tau_pre_ms(&self) -> f64 {
-        self.tau
-    }
-    fn tau_post_ms(&self) -> f64 {
-        self.tau
-    }
+    name_and_trace!("weight_dependent");
     fn on_pre(&self, w: f64, x_post: f64) -> f64 {
         (w + self.gamma_minus * self.eta * x_post * w).max(0.0)
     }
@@ -421,15 +413,7 @@ pub struct Kohonen {
 }
 
 impl PlasticityRule for Kohonen {
-    fn name(&self) -> &str {
-        "kohonen"
-    }
-    fn tau_pre_ms(&self) -> f64 {
-        self.tau
-    }
-    fn tau_post_ms(&self) -> f64 {
-        self.tau
-    }
+    name_and_trace!("kohonen");
     fn on_pre(&self, w: f64, x_post: f64) -> f64 {
         (w + self.eta * self.beta * x_post).max(0.0)
     }
@@ -457,15 +441,7 @@ pub struct Oja {
 }
 
 impl PlasticityRule for Oja {
-    fn name(&self) -> &str {
-        "oja"
-    }
-    fn tau_pre_ms(&self) -> f64 {
-        self.tau
-    }
-    fn tau_post_ms(&self) -> f64 {
-        self.tau
-    }
+    name_and_trace!("oja");
     fn on_pre(&self, w: f64, x_post: f64) -> f64 {
         (w + self.eta * self.beta * x_post).max(0.0)
     }
@@ -495,15 +471,7 @@ pub struct Homeostatic {
 }
 
 impl PlasticityRule for Homeostatic {
-    fn name(&self) -> &str {
-        "homeostatic"
-    }
-    fn tau_pre_ms(&self) -> f64 {
-        self.tau
-    }
-    fn tau_post_ms(&self) -> f64 {
-        self.tau
-    }
+    name_and_trace!("homeostatic");
     fn on_pre(&self, w: f64, x_post: f64) -> f64 {
         keep_sign(w - self.eta * (x_post - self.alpha) * w, self.sign)
     }
