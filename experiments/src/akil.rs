@@ -3,7 +3,7 @@
 use crate::{Check, FigureRef, Outcome, Params, Tier};
 use anyhow::Result;
 use hebb::io::RunDir;
-use hebb::plot::{Figure, LinePanel, Panel, Series};
+use hebb::plot::{LinePanel, Series};
 use hebb::sim::{RuleConfig, SimConfig, Simulation};
 use hebb_theory::weights::{PlasticType, WeightTheory, kohonen_fixed_points};
 use serde::{Deserialize, Serialize};
@@ -55,11 +55,6 @@ fn weight_series(sim: &Simulation, p: usize) -> (Vec<f64>, Vec<f64>) {
     let w = &sim.recorder.weights;
     let k = w.types.len();
     (w.t_ms.iter().map(|t| t * 1e-3).collect(), (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p]).collect())
-}
-
-fn save(dir: &RunDir, fig: Figure, stem: &str, caption: &str) -> Result<FigureRef> {
-    fig.save(&dir.figures_dir(), stem)?;
-    Ok(FigureRef { png: format!("figures/{stem}.png"), caption: caption.into() })
 }
 
 // ------------------------------------------------------------------------
@@ -295,15 +290,10 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
             "§3.4: j* = 3.000 at β = 2, j_ei = −100",
         ));
     }
-    let fig = Figure {
-        title: Some("Kohonen plasticity on E←E (experiments C and L)".into()),
-        panels: vec![Panel::Line(traj), Panel::Line(fixed)],
-        columns: 1,
-        panel_size: (900, 380),
-    };
-    let figures = vec![save(
+    let figures = vec![crate::save_lines(
         dir,
-        fig,
+        "Kohonen plasticity on E←E (experiments C and L)".into(),
+        vec![traj, fixed],
         "kohonen",
         "Solid: simulated mean j_ee; dashed: the mean-field ODE with the measured finite-N input correction. The simulations rise more slowly than the ODE and, at the quick tier's N = 2000, end well below the leading-order branch j*₋(β): finite-N rates sit ~25 % below the leading order and j* = βτr_e scales with them.",
     )?];
@@ -425,15 +415,10 @@ pub fn istdp(p: &IstdpParams, dir: &RunDir) -> Result<Outcome> {
         );
     }
     rp = rp.with_series(Series::dashed("ρ_e", vec![0.0, p.duration_ms * 1e-3], vec![p.rho_e_hz; 2]).with_color(0));
-    let fig = Figure {
-        title: Some("Inhibitory STDP on E←I (experiment E)".into()),
-        panels: vec![Panel::Line(wp), Panel::Line(rp)],
-        columns: 1,
-        panel_size: (900, 360),
-    };
-    let figures = vec![save(
+    let figures = vec![crate::save_lines(
         dir,
-        fig,
+        "Inhibitory STDP on E←I (experiment E)".into(),
+        vec![wp, rp],
         "istdp",
         "The E rate climbs to its target ρ_e as inhibition onto E weakens; the mean weight follows the dashed ODE to the fixed point.",
     )?];
@@ -569,15 +554,10 @@ pub fn istdp_pair(p: &IstdpPairParams, dir: &RunDir) -> Result<Outcome> {
                     .with_color(k),
             );
     }
-    let fig = Figure {
-        title: Some("iSTDP on E←I and I←I (experiment M)".into()),
-        panels: vec![Panel::Line(wp), Panel::Line(rp)],
-        columns: 1,
-        panel_size: (900, 360),
-    };
-    let figures = vec![save(
+    let figures = vec![crate::save_lines(
         dir,
-        fig,
+        "iSTDP on E←I and I←I (experiment M)".into(),
+        vec![wp, rp],
         "istdp_pair",
         "Both rates settle on their targets (dashed); the weights settle where the finite-N network is balanced at those rates, away from the leading-order fixed point of §3.4 (dashed) at the quick tier's N = 2000.",
     )?];
@@ -712,15 +692,10 @@ pub fn scaling(p: &ScalingParams, dir: &RunDir) -> Result<Outcome> {
             ));
         }
     }
-    let fig = Figure {
-        title: Some("Balanced network as N grows (experiment B, static)".into()),
-        panels: vec![Panel::Line(cov_panel), Panel::Line(rate_panel)],
-        columns: 1,
-        panel_size: (900, 380),
-    };
-    let figures = vec![save(
+    let figures = vec![crate::save_lines(
         dir,
-        fig,
+        "Balanced network as N grows (experiment B, static)".into(),
+        vec![cov_panel, rate_panel],
         "scaling",
         "Covariances fall like 1/N with uncorrelated input and stay flat with correlated input; rates approach the leading-order theory as N grows.",
     )?];

@@ -1,9 +1,9 @@
 //! Experiments of Clark & Abbott (specs/clark.md).
 
-use crate::{Check, FigureRef, Outcome, Params, Tier};
+use crate::{Check, Outcome, Params, Tier};
 use anyhow::Result;
 use hebb::io::RunDir;
-use hebb::plot::{Figure, LinePanel, Panel, Series};
+use hebb::plot::{LinePanel, Series};
 use hebb_rate::{DenseNetwork, RateParams};
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,9 @@ impl Params for FreezeParams {
         }
     }
 }
+
+/// What to look at in the freezing figure.
+const FREEZE_CAPTION: &str = "After A is frozen the speed of Hebbian networks (k ≥ 1.5) collapses to rounding level — a fixed point — while k = 0 stays chaotic (k = 1 is near the boundary); the fixed point lies closer to the frozen state the larger k.";
 
 /// Speed below which a frozen network counts as at a fixed point (the
 /// residual of a converged Euler iteration is ~1e-15).
@@ -144,20 +147,17 @@ pub fn freeze(p: &FreezeParams, dir: &RunDir) -> Result<Outcome> {
         ));
     }
     offset_panel = offset_panel.with_series(Series::points("mean over seeds", ks_off, offs));
-    let fig = Figure {
-        title: Some(format!("Freezable chaos (Clark & Abbott §6): N = {}, g = {}, τ_s = {}", p.n, p.g, p.tau_s)),
-        panels: vec![Panel::Line(speed_panel), Panel::Line(offset_panel)],
-        columns: 1,
-        panel_size: (900, 360),
-    };
-    fig.save(&dir.figures_dir(), "freeze")?;
+    let figure = crate::save_lines(
+        dir,
+        format!("Freezable chaos (Clark & Abbott §6): N = {}, g = {}, τ_s = {}", p.n, p.g, p.tau_s),
+        vec![speed_panel, offset_panel],
+        "freeze",
+        FREEZE_CAPTION,
+    )?;
     Ok(Outcome {
         title: "Clark & Abbott §6: freezable chaos".into(),
         checks,
-        figures: vec![FigureRef {
-            png: "figures/freeze.png".into(),
-            caption: "After A is frozen the speed of Hebbian networks (k ≥ 1.5) collapses to rounding level — a fixed point — while k = 0 stays chaotic (k = 1 is near the boundary); the fixed point lies closer to the frozen state the larger k.".into(),
-        }],
+        figures: vec![figure],
         results: serde_json::json!(results),
     })
 }

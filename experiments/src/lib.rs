@@ -117,6 +117,25 @@ pub struct Outcome {
     pub results: serde_json::Value,
 }
 
+/// Save a one-column figure of line panels as `figures/<stem>.png` (and
+/// SVG) and return it with its caption.
+pub fn save_lines(
+    dir: &RunDir,
+    title: String,
+    panels: Vec<hebb::plot::LinePanel>,
+    stem: &str,
+    caption: &str,
+) -> Result<FigureRef> {
+    let fig = hebb::plot::Figure {
+        title: Some(title),
+        panels: panels.into_iter().map(hebb::plot::Panel::Line).collect(),
+        columns: 1,
+        panel_size: (900, 370),
+    };
+    fig.save(&dir.figures_dir(), stem)?;
+    Ok(FigureRef { png: format!("figures/{stem}.png"), caption: caption.into() })
+}
+
 /// Parameters of an experiment: a preset per tier, overridable from TOML.
 pub trait Params: Serialize + serde::de::DeserializeOwned + Clone {
     /// The preset of `tier`.

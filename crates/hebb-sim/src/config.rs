@@ -241,34 +241,40 @@ impl Default for RecordConfig {
     }
 }
 
+/// N = 5000 in 80 % E and 20 % I with p = 0.1 between all four pairs and
+/// unscaled weights j = [j_ee, j_ei, j_ie, j_ii]; `self_autapses` allows
+/// k → k within E and within I (the Akil model does, the benchmark does not).
+fn e_i_network(j: [f64; 4], self_autapses: bool) -> NetworkConfig {
+    let pairs = [("E", "E"), ("E", "I"), ("I", "E"), ("I", "I")];
+    NetworkConfig {
+        n: 5000,
+        populations: vec![
+            PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
+            PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
+        ],
+        connections: pairs
+            .iter()
+            .zip(j)
+            .map(|(&(post, pre), j)| ConnectionConfig {
+                post: post.into(),
+                pre: pre.into(),
+                p: 0.1,
+                j,
+                autapses: self_autapses || post != pre,
+            })
+            .collect(),
+    }
+}
+
 impl SimConfig {
     /// The authors' demo network (specs/akil.md §5.1, §1): N = 5000, 80 % E,
     /// 20 % I, one external layer of 0.2 N units at 10 Hz with c = 0.1,
     /// p = 0.1 everywhere, j = (25, −150, 112.5, −250, 180, 135), EIF neurons,
     /// τ = (8, 4, 10) ms, dt = 0.1 ms, seed 31415, 10 s.
     pub fn akil_default() -> Self {
-        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig {
-            post: post.into(),
-            pre: pre.into(),
-            p: 0.1,
-            j,
-            autapses: true,
-        };
         SimConfig {
             run: RunConfig { duration_ms: 10_000.0, dt_ms: 0.1, seed: 31415, threads: 1, spike_cap_hz: 50.0 },
-            network: NetworkConfig {
-                n: 5000,
-                populations: vec![
-                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
-                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
-                ],
-                connections: vec![
-                    conn("E", "E", 25.0),
-                    conn("E", "I", -150.0),
-                    conn("I", "E", 112.5),
-                    conn("I", "I", -250.0),
-                ],
-            },
+            network: e_i_network([25.0, -150.0, 112.5, -250.0], true),
             neuron: NeuronKind::Eif(Eif::akil()),
             synapses: SynapseConfig { tau_e_ms: 8.0, tau_i_ms: 4.0, tau_x_ms: 10.0 },
             external: vec![ExternalConfig {
@@ -319,28 +325,9 @@ impl SimConfig {
     /// J_E = 14/√N (j = 14), g = 8, τ_E = 5 ms, τ_I = 10 ms, and 400
     /// independent Poisson sources at 15 Hz per neuron onto I^e.
     pub fn benchmark() -> Self {
-        let conn = |post: &str, pre: &str, j: f64| ConnectionConfig {
-            post: post.into(),
-            pre: pre.into(),
-            p: 0.1,
-            j,
-            autapses: post != pre,
-        };
         SimConfig {
             run: RunConfig { duration_ms: 5_000.0, dt_ms: 0.1, seed: 1, threads: 1, spike_cap_hz: 50.0 },
-            network: NetworkConfig {
-                n: 5000,
-                populations: vec![
-                    PopulationConfig { name: "E".into(), kind: Kind::Excitatory, fraction: 0.8 },
-                    PopulationConfig { name: "I".into(), kind: Kind::Inhibitory, fraction: 0.2 },
-                ],
-                connections: vec![
-                    conn("E", "E", 14.0),
-                    conn("E", "I", -112.0),
-                    conn("I", "E", 14.0),
-                    conn("I", "I", -112.0),
-                ],
-            },
+            network: e_i_network([14.0, -112.0, 14.0, -112.0], false),
             neuron: NeuronKind::Lif(hebb_neurons::Lif::benchmark()),
             synapses: SynapseConfig { tau_e_ms: 5.0, tau_i_ms: 10.0, tau_x_ms: 5.0 },
             external: vec![],
