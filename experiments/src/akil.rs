@@ -204,24 +204,33 @@ impl Params for KohonenParams {
     }
 }
 
-/// Experiments C and L: for each β, the mean j_ee(t) of a Kohonen E←E run
-/// beside the quasi-static ODE integrated with the same η, and the final
-/// weight beside the stable fixed point j*₋(β) of §3.4.
-pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
-    let mut checks = Vec::new();
-    let mut traj = LinePanel::new(
-        "Kohonen E←E: mean j_ee(t), simulation (solid) and the corrected mean-field ODE (dashed)",
-        "time (s)",
-        "mean j_ee",
-    );
-    let mut fixed = LinePanel::new(
-        "Fixed point against β: theory j*₋(β) (line) and the simulations' final weight (points)",
-        "β√N",
-        "j_ee",
-    );
-    let (mut b_sim, mut j_sim) = (Vec::new(), Vec::new());
-    let mut results = Vec::new();
-    for (i, &beta) in p.betas.iter().enumerate() {
+/// One simulation of experiments C/L: the Kohonen run at one β.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KohonenRun {
+    /// β√N.
+    pub beta: f64,
+    /// Record times (s) and the simulated mean j_ee.
+    pub t_s: Vec<f64>,
+    /// Simulated mean j_ee at `t_s`.
+    pub j: Vec<f64>,
+    /// The corrected ODE: times (s) and j_ee.
+    pub ode_t_s: Vec<f64>,
+    /// The corrected ODE's j_ee.
+    pub ode_j: Vec<f64>,
+    /// Leading-order stable fixed point j*₋ and its relaxation time (s).
+    pub j_star: f64,
+    /// Relaxation time of the fixed point (s).
+    pub relaxation_s: f64,
+}
+
+impl crate::Sweep for KohonenParams {
+    type Task = KohonenRun;
+    /// One task per β.
+    fn task_count(&self) -> usize {
+        self.betas.len()
+    }
+    fn run_task(&self, index: usize) -> Result<KohonenRun> {
+        let (p, beta) = (self, self.betas[index]);
         let mut cfg = base_config(p.n, p.duration_ms, p.seed, 0.0);
         cfg.record.weight_interval_ms = 500.0;
         cfg.network.connections[0].j = p.j_ee0;
@@ -229,7 +238,7 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
         cfg.plasticity =
             vec![RuleConfig::Kohonen { synapse: "E<-E".parse().unwrap(), eta: p.eta, beta, tau_stdp_ms: 200.0 }];
         let sim = run(cfg.clone())?;
-        let (t, j) = weight_series(&sim, 0);
+        let (t_s, j) = weight_series(&sim, 0);
         // The semi-empirical ODE (§3.1, experiment L). At finite N the
         // neurons need an O(1) mean net input R to fire (≈ 0.5 mV/ms here),
         // which the leading order sets to 0: rates then sit ~20 % below the
@@ -243,24 +252,54 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
         let r_in: Vec<f64> = names.iter().map(|n| res.mean_input[*n].total).collect();
         let leading = weight_theory(&cfg, None, vec![]);
         let rx = [res.external_rates_hz["X"]];
-        let mut net_end = leading.network_at(&[*j.last().unwrap()]);
+        let mut net_end = leading.network_at(&[*j.last().expect("weights are recorded")]);
         net_end.external[0].rate_khz = rx[0] * 1e-3;
         let mismatch = hebb_theory::weights::input_correction(&net_end, &r_hz, &r_in)?;
         let correction: Vec<f64> = mismatch.iter().zip(&r_in).map(|(d, r)| d - r).collect();
         let theory = weight_theory(&cfg, Some(&rx), correction);
         let ode = theory.integrate(&[p.j_ee0], p.duration_ms, 50.0, 10)?;
-        traj = traj.with_series(Series::line(format!("β = {beta}"), t.clone(), j.clone()).with_color(i)).with_series(
-            Series::dashed(
-                format!("ODE β = {beta}"),
-                ode.iter().map(|s| s.0 * 1e-3).collect(),
-                ode.iter().map(|s| s.1.j[0]).collect(),
-            )
-            .with_color(i),
-        );
-        let j_end = *j.last().unwrap();
-        let j_ode = ode.last().unwrap().1.j[0];
         // Theory with the realised sizes: A and B of r_e = A/(B − j).
         let star = leading.fixed_point(&[p.j_ee0])?;
+        Ok(KohonenRun {
+            beta,
+            t_s,
+            j,
+            ode_t_s: ode.iter().map(|s| s.0 * 1e-3).collect(),
+            ode_j: ode.iter().map(|s| s.1.j[0]).collect(),
+            j_star: star.state.j[0],
+            relaxation_s: star.relaxation_ms * 1e-3,
+        })
+    }
+    fn collect(&self, runs: Vec<KohonenRun>, dir: &RunDir) -> Result<Outcome> {
+        kohonen(self, runs, dir)
+    }
+}
+
+/// Experiments C and L: for each β, the mean j_ee(t) of a Kohonen E←E run
+/// beside the quasi-static ODE integrated with the same η, and the final
+/// weight beside the stable fixed point j*₋(β) of §3.4. `runs` are the
+/// tasks' outputs, one per β.
+pub fn kohonen(p: &KohonenParams, runs: Vec<KohonenRun>, dir: &RunDir) -> Result<Outcome> {
+    let mut checks = Vec::new();
+    let mut traj = LinePanel::new(
+        "Kohonen E←E: mean j_ee(t), simulation (solid) and the corrected mean-field ODE (dashed)",
+        "time (s)",
+        "mean j_ee",
+    );
+    let mut fixed = LinePanel::new(
+        "Fixed point against β: theory j*₋(β) (line) and the simulations' final weight (points)",
+        "β√N",
+        "j_ee",
+    );
+    let (mut b_sim, mut j_sim) = (Vec::new(), Vec::new());
+    let mut results = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let beta = r.beta;
+        traj = traj
+            .with_series(Series::line(format!("β = {beta}"), r.t_s.clone(), r.j.clone()).with_color(i))
+            .with_series(Series::dashed(format!("ODE β = {beta}"), r.ode_t_s.clone(), r.ode_j.clone()).with_color(i));
+        let j_end = *r.j.last().expect("weights are recorded");
+        let j_ode = *r.ode_j.last().expect("the ODE has steps");
         b_sim.push(beta);
         j_sim.push(j_end);
         checks.push(Check::rel(
@@ -270,7 +309,7 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
             0.30,
             "§4.2: mean-field ODE checks agree with simulations within ~4–30 %; here the ODE keeps the measured net input and Δ (§3.1) fixed while they drift with j, and drops the O(1/N) covariance term",
         ));
-        results.push(serde_json::json!({ "beta": beta, "j_final": j_end, "j_ode": j_ode, "j_star": star.state.j[0], "relaxation_s": star.relaxation_ms * 1e-3 }));
+        results.push(serde_json::json!({ "beta": beta, "j_final": j_end, "j_ode": j_ode, "j_star": r.j_star, "relaxation_s": r.relaxation_s }));
     }
     // The closed form of §3.4 for j_ei = −100: r_e = 0.315/(45 − j) kHz.
     let betas: Vec<f64> = (0..=60).map(|i| 0.5 + 0.05 * i as f64).collect();
@@ -281,10 +320,10 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
         b_sim,
         j_sim,
     ));
-    if let Some(r2) = results.iter().find(|r| r["beta"] == 2.0) {
+    if let Some(r2) = runs.iter().find(|r| r.beta == 2.0) {
         checks.push(Check::abs(
             "β = 2: stable fixed point j*₋ (theory)",
-            r2["j_star"].as_f64().unwrap(),
+            r2.j_star,
             3.0,
             0.01,
             "§3.4: j* = 3.000 at β = 2, j_ei = −100",
@@ -292,7 +331,7 @@ pub fn kohonen(p: &KohonenParams, dir: &RunDir) -> Result<Outcome> {
     }
     let figures = vec![crate::save_lines(
         dir,
-        "Kohonen plasticity on E←E (experiments C and L)".into(),
+        format!("Kohonen plasticity on E←E (experiments C and L), N = {}, η = {}", p.n, p.eta),
         vec![traj, fixed],
         "kohonen",
         "Solid: simulated mean j_ee; dashed: the mean-field ODE with the measured finite-N input correction. The simulations rise more slowly than the ODE and, at the quick tier's N = 2000, end well below the leading-order branch j*₋(β): finite-N rates sit ~25 % below the leading order and j* = βτr_e scales with them.",
@@ -625,10 +664,64 @@ fn slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
+/// One simulation of experiment B: the network at one (N, c).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScalingRun {
+    /// Network size.
+    pub n: usize,
+    /// Input correlation.
+    pub c: f64,
+    /// Measured rates (Hz) of E and I.
+    pub rates_hz: [f64; 2],
+    /// Measured mean E–E spike-count covariance.
+    pub cov_ee: f64,
+    /// §3.2 leading-order E–E covariance at the delivered external rate.
+    pub theory_cov_ee: f64,
+    /// Everything measured, for `results`.
+    pub record: serde_json::Value,
+}
+
+impl ScalingParams {
+    fn config(&self, n: usize, c: f64) -> SimConfig {
+        let mut cfg = base_config(n, self.duration_ms, self.seed, c);
+        cfg.record.burn_in_fraction = self.burn_in_fraction;
+        cfg.record.cov_diagonal = hebb::sim::config::DiagonalConfig::Exclude;
+        cfg
+    }
+}
+
+impl crate::Sweep for ScalingParams {
+    type Task = ScalingRun;
+    /// One task per (c, N), c-major.
+    fn task_count(&self) -> usize {
+        self.cs.len() * self.ns.len()
+    }
+    fn run_task(&self, index: usize) -> Result<ScalingRun> {
+        let (c, n) = (self.cs[index / self.ns.len()], self.ns[index % self.ns.len()]);
+        let cfg = self.config(n, c);
+        let res = run(cfg.clone())?.results();
+        let delivered = [res.external_rates_hz["X"]];
+        let th = hebb::theory::covariances(&cfg, Some(&delivered))?;
+        let theory_cov_ee = *th.cov_by_pair().get("E-E").expect("E-E is a pair of the default network");
+        Ok(ScalingRun {
+            n,
+            c,
+            rates_hz: [res.rates_hz["E"], res.rates_hz["I"]],
+            cov_ee: res.cov_mean["E-E"],
+            theory_cov_ee,
+            record: serde_json::json!({ "n": n, "c": c, "rates_hz": res.rates_hz, "cov_mean": res.cov_mean, "theory_cov_ee": theory_cov_ee, "windows": res.cov_windows }),
+        })
+    }
+    fn collect(&self, runs: Vec<ScalingRun>, dir: &RunDir) -> Result<Outcome> {
+        scaling(self, runs, dir)
+    }
+}
+
 /// Experiment B, static part: mean spike-count covariances fall like 1/N
 /// with uncorrelated input and stay O(1) with correlated input (§3.2), and
-/// rates approach the leading-order theory as N grows (§3.1).
-pub fn scaling(p: &ScalingParams, dir: &RunDir) -> Result<Outcome> {
+/// rates approach the leading-order theory as N grows (§3.1). `runs` are
+/// the tasks' outputs in order (c-major, then N).
+pub fn scaling(p: &ScalingParams, runs: Vec<ScalingRun>, dir: &RunDir) -> Result<Outcome> {
     let mut checks = Vec::new();
     let mut cov_panel = LinePanel::new(
         "Mean E–E spike-count covariance (250 ms) against N: simulation (points), §3.2 (lines)",
@@ -640,26 +733,10 @@ pub fn scaling(p: &ScalingParams, dir: &RunDir) -> Result<Outcome> {
     let mut rate_panel =
         LinePanel::new("Rates against N: simulation (points), leading-order theory (dashed)", "N", "rate (Hz)");
     rate_panel.log_x = true;
-    let mut results = Vec::new();
-    for (ci, &c) in p.cs.iter().enumerate() {
-        let (mut ln_n, mut ln_cov, mut th_cov, mut rates_e, mut rates_i) = (vec![], vec![], vec![], vec![], vec![]);
-        let mut cfg0 = SimConfig::akil_default();
-        for &n in &p.ns {
-            let mut cfg = base_config(n, p.duration_ms, p.seed, c);
-            cfg.record.burn_in_fraction = p.burn_in_fraction;
-            cfg.record.cov_diagonal = hebb::sim::config::DiagonalConfig::Exclude;
-            let res = run(cfg.clone())?.results();
-            let delivered = [res.external_rates_hz["X"]];
-            let th = hebb::theory::covariances(&cfg, Some(&delivered))?;
-            ln_n.push((n as f64).ln());
-            ln_cov.push(res.cov_mean["E-E"].ln());
-            th_cov.push(*th.cov_by_pair().get("E-E").unwrap());
-            rates_e.push(res.rates_hz["E"]);
-            rates_i.push(res.rates_hz["I"]);
-            results.push(serde_json::json!({ "n": n, "c": c, "rates_hz": res.rates_hz, "cov_mean": res.cov_mean, "theory_cov_ee": th_cov.last(), "windows": res.cov_windows }));
-            cfg0 = cfg;
-        }
-        let ns: Vec<f64> = p.ns.iter().map(|&n| n as f64).collect();
+    let ns: Vec<f64> = p.ns.iter().map(|&n| n as f64).collect();
+    let ln_n: Vec<f64> = ns.iter().map(|n| n.ln()).collect();
+    for (ci, (&c, group)) in p.cs.iter().zip(runs.chunks(p.ns.len())).enumerate() {
+        let ln_cov: Vec<f64> = group.iter().map(|r| r.cov_ee.ln()).collect();
         let s = slope(&ln_n, &ln_cov);
         if c == 0.0 {
             checks.push(Check::abs("c = 0: slope of ln C̄_EE against ln N", s, -1.0, 0.35, "§3.2: C̄ ∝ 1/N for uncorrelated input; each point has a relative sd ≈ √(2/W) ≈ 0.25 with W ≈ 38 windows, the slope over a factor 8 in N an sd ≈ 0.13"));
@@ -668,18 +745,23 @@ pub fn scaling(p: &ScalingParams, dir: &RunDir) -> Result<Outcome> {
         }
         cov_panel = cov_panel
             .with_series(
-                Series::points(format!("c = {c}"), ns.clone(), ln_cov.iter().map(|v| v.exp()).collect()).with_color(ci),
+                Series::points(format!("c = {c}"), ns.clone(), group.iter().map(|r| r.cov_ee).collect()).with_color(ci),
             )
-            .with_series(Series::line(format!("theory c = {c}"), ns.clone(), th_cov).with_color(ci));
+            .with_series(
+                Series::line(format!("theory c = {c}"), ns.clone(), group.iter().map(|r| r.theory_cov_ee).collect())
+                    .with_color(ci),
+            );
         if ci == 0 {
-            let th = hebb::theory::rates(&cfg0, None)?.rates_hz();
+            let rates_e: Vec<f64> = group.iter().map(|r| r.rates_hz[0]).collect();
+            let rates_i: Vec<f64> = group.iter().map(|r| r.rates_hz[1]).collect();
+            // The leading-order rates do not depend on N.
+            let th = hebb::theory::rates(&p.config(p.ns[0], c), None)?.rates_hz();
+            let ends = vec![ns[0], *ns.last().unwrap()];
             rate_panel = rate_panel
-                .with_series(Series::points("E", ns.clone(), rates_e.clone()).with_color(0))
+                .with_series(Series::points("E", ns.clone(), rates_e).with_color(0))
                 .with_series(Series::points("I", ns.clone(), rates_i.clone()).with_color(1))
-                .with_series(Series::dashed("E theory", vec![ns[0], *ns.last().unwrap()], vec![th[0]; 2]).with_color(0))
-                .with_series(
-                    Series::dashed("I theory", vec![ns[0], *ns.last().unwrap()], vec![th[1]; 2]).with_color(1),
-                );
+                .with_series(Series::dashed("E theory", ends.clone(), vec![th[0]; 2]).with_color(0))
+                .with_series(Series::dashed("I theory", ends, vec![th[1]; 2]).with_color(1));
             // Finite-N errors shrink: the exponent of the relative I-rate
             // error (the largest) against N.
             let ln_err: Vec<f64> = rates_i.iter().map(|r| (r / th[1] - 1.0).abs().ln()).collect();
@@ -703,6 +785,6 @@ pub fn scaling(p: &ScalingParams, dir: &RunDir) -> Result<Outcome> {
         title: "B (static): covariances and rates as N grows".into(),
         checks,
         figures,
-        results: serde_json::json!(results),
+        results: serde_json::json!(runs.iter().map(|r| &r.record).collect::<Vec<_>>()),
     })
 }

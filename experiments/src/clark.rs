@@ -55,16 +55,68 @@ const FREEZE_CAPTION: &str = "After A is frozen the speed of Hebbian networks (k
 /// residual of a converged Euler iteration is ~1e-15).
 const FIXED: f64 = 1e-8;
 
+/// One realisation of the freezing protocol at one k.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FreezeRun {
+    /// Hebbian strength.
+    pub k: f64,
+    /// Seed of the realisation.
+    pub seed: u64,
+    /// Speed |ẋ| of the frozen network at the end.
+    pub final_speed: f64,
+    /// |x(end) − x(t*)| / √N of the frozen network.
+    pub offset: f64,
+    /// Speed of the unfrozen control at the end.
+    pub control_speed: f64,
+    /// Time after freezing and speed of the frozen network (≤ 400 points;
+    /// first seed of each k only).
+    pub trace: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+impl crate::Sweep for FreezeParams {
+    type Task = FreezeRun;
+    /// One task per (k, seed), k-major.
+    fn task_count(&self) -> usize {
+        self.ks.len() * self.seeds.len()
+    }
+    fn run_task(&self, index: usize) -> Result<FreezeRun> {
+        let p = self;
+        let (k, si) = (p.ks[index / p.seeds.len()], index % p.seeds.len());
+        let seed = p.seeds[si];
+        let dt = RateParams::default().dt;
+        let steps_star = (p.t_star / dt).round() as u64;
+        let steps_after = (p.t_after / dt).round() as u64;
+        let params = RateParams { n: p.n, g: p.g, k, tau_s: p.tau_s, ..Default::default() };
+        let mut net = DenseNetwork::new(&params, seed)?;
+        net.run(steps_star);
+        let x_star = net.x().to_vec();
+        let mut control = net.clone();
+        net.freeze();
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        net.run_with(steps_after, |n| {
+            t.push(n.time() - p.t_star);
+            v.push(n.speed().max(1e-300));
+        });
+        control.run(steps_after);
+        let offset = (net.x().iter().zip(&x_star).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / p.n as f64).sqrt();
+        let every = (t.len() / 400).max(1);
+        let trace =
+            (si == 0).then(|| (t.iter().step_by(every).copied().collect(), v.iter().step_by(every).copied().collect()));
+        Ok(FreezeRun { k, seed, final_speed: net.speed(), offset, control_speed: control.speed(), trace })
+    }
+    fn collect(&self, runs: Vec<FreezeRun>, dir: &RunDir) -> Result<Outcome> {
+        freeze(self, runs, dir)
+    }
+}
+
 /// Freezable chaos (§6): run the coupled network to t*, hold A fixed and
 /// follow the neurons. With strong Hebbian plasticity (k ≥ 2 at g = 2,
 /// τ_s = 1) the frozen network falls onto a fixed point near the state it
 /// was frozen in, the closer the larger k; without plasticity (k = 0) it
 /// stays chaotic; an unfrozen control keeps moving. Near the boundary
 /// (k = 1) freezing depends on the realisation: the fraction is reported.
-pub fn freeze(p: &FreezeParams, dir: &RunDir) -> Result<Outcome> {
-    let dt = RateParams::default().dt;
-    let steps_star = (p.t_star / dt).round() as u64;
-    let steps_after = (p.t_after / dt).round() as u64;
+/// `runs` are the tasks' outputs (k-major, then seed).
+pub fn freeze(p: &FreezeParams, runs: Vec<FreezeRun>, dir: &RunDir) -> Result<Outcome> {
     let mut speed_panel = LinePanel::new(
         "Speed |ẋ| of the frozen network after freezing (first seed of each k)",
         "time after freezing",
@@ -79,42 +131,21 @@ pub fn freeze(p: &FreezeParams, dir: &RunDir) -> Result<Outcome> {
     let mut checks = Vec::new();
     let mut results = Vec::new();
     let (mut ks_off, mut offs) = (Vec::new(), Vec::new());
-    for (ki, &k) in p.ks.iter().enumerate() {
-        let params = RateParams { n: p.n, g: p.g, k, tau_s: p.tau_s, ..Default::default() };
+    for (ki, (&k, group)) in p.ks.iter().zip(runs.chunks(p.seeds.len())).enumerate() {
         let (mut frozen_count, mut offset_sum, mut control_moving) = (0usize, 0.0, 0usize);
-        for (si, &seed) in p.seeds.iter().enumerate() {
-            let mut net = DenseNetwork::new(&params, seed)?;
-            net.run(steps_star);
-            let x_star = net.x().to_vec();
-            let mut control = net.clone();
-            net.freeze();
-            let (mut t, mut v) = (Vec::new(), Vec::new());
-            net.run_with(steps_after, |n| {
-                t.push(n.time() - p.t_star);
-                v.push(n.speed().max(1e-300));
-            });
-            control.run(steps_after);
-            let speed = net.speed();
-            if speed < FIXED {
+        for r in group {
+            if r.final_speed < FIXED {
                 frozen_count += 1;
             }
-            if control.speed() > 1e-3 {
+            if r.control_speed > 1e-3 {
                 control_moving += 1;
             }
-            let offset = (net.x().iter().zip(&x_star).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / p.n as f64).sqrt();
-            offset_sum += offset;
-            if si == 0 {
-                let every = (t.len() / 400).max(1);
-                speed_panel = speed_panel.with_series(
-                    Series::line(
-                        format!("k = {k}"),
-                        t.iter().step_by(every).copied().collect(),
-                        v.iter().step_by(every).copied().collect(),
-                    )
-                    .with_color(ki),
-                );
+            offset_sum += r.offset;
+            if let Some((t, v)) = &r.trace {
+                speed_panel =
+                    speed_panel.with_series(Series::line(format!("k = {k}"), t.clone(), v.clone()).with_color(ki));
             }
-            results.push(serde_json::json!({ "k": k, "seed": seed, "final_speed": speed, "offset": offset, "control_speed": control.speed() }));
+            results.push(serde_json::json!({ "k": k, "seed": r.seed, "final_speed": r.final_speed, "offset": r.offset, "control_speed": r.control_speed }));
         }
         let fraction = frozen_count as f64 / p.seeds.len() as f64;
         ks_off.push(k);

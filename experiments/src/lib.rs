@@ -103,6 +103,17 @@ pub struct Args {
     /// Run directory.
     #[arg(long)]
     pub out: PathBuf,
+    /// Run only task I of the experiment (one Slurm array element) and write
+    /// `<out>/tasks/task-I.json`; `--collect` merges them later.
+    #[arg(long, conflicts_with_all = ["collect", "count_tasks"])]
+    pub task: Option<usize>,
+    /// Merge the task outputs in `<out>/tasks/` into the summary and figures,
+    /// exactly as a local run does after its last task.
+    #[arg(long, conflicts_with = "count_tasks")]
+    pub collect: bool,
+    /// Print how many tasks the experiment has at these parameters and exit.
+    #[arg(long)]
+    pub count_tasks: bool,
 }
 
 /// What an experiment function returns before the summary is written.
@@ -162,23 +173,161 @@ pub fn resolve<P: Params>(args: &Args) -> Result<P> {
     Ok(toml::Value::Table(base).try_into()?)
 }
 
-/// Run experiment `name` with `f` and write its run directory.
+/// An experiment made of independent tasks (one simulation each) and a
+/// collect step that turns their outputs into checks and figures.
+///
+/// This is what lets a sweep run as a Slurm job array: task `i` is a pure
+/// function of (parameters, i) — its seeds come from the experiment seed and
+/// the task's own parameters — and writes `tasks/task-i.json`; `collect`
+/// reads them all back. A local run goes through the same files, so a local
+/// run and a job-array run of the same tier give identical summaries.
+pub trait Sweep: Params {
+    /// What one task returns (stored as JSON; floats round-trip exactly).
+    type Task: Serialize + serde::de::DeserializeOwned;
+    /// Number of tasks at these parameters.
+    fn task_count(&self) -> usize;
+    /// Run task `index` (< `task_count()`).
+    fn run_task(&self, index: usize) -> Result<Self::Task>;
+    /// Turn all task outputs, in index order, into the experiment's outcome.
+    fn collect(&self, tasks: Vec<Self::Task>, dir: &RunDir) -> Result<Outcome>;
+}
+
+/// The file one task writes, with what is needed to check that all tasks
+/// of a collect step ran with the same parameters.
+#[derive(Serialize, serde::Deserialize)]
+struct TaskFile<T> {
+    experiment: String,
+    index: usize,
+    count: usize,
+    config: serde_json::Value,
+    wall_s: f64,
+    cpu_s: Option<f64>,
+    output: T,
+}
+
+fn task_path(out: &std::path::Path, index: usize) -> PathBuf {
+    out.join("tasks").join(format!("task-{index:04}.json"))
+}
+
+/// Run a [`Sweep`] experiment: all tasks then the collect step, or one
+/// task (`--task I`), or the collect step alone (`--collect`).
+pub fn main_sweep<P: Sweep>(name: &str) -> Result<()> {
+    let args = Args::parse();
+    let clock = Stopwatch::start();
+    let params: P = resolve(&args)?;
+    let count = params.task_count();
+    if args.count_tasks {
+        println!("{count}");
+        return Ok(());
+    }
+    let config = serde_json::to_value(&params)?;
+    let run_one = |index: usize| -> Result<()> {
+        let task_clock = Stopwatch::start();
+        eprintln!("{name}: task {} of {count}", index + 1);
+        let output = params.run_task(index).with_context(|| format!("{name}: task {index}"))?;
+        let file = TaskFile {
+            experiment: name.into(),
+            index,
+            count,
+            config: config.clone(),
+            wall_s: task_clock.wall_s(),
+            cpu_s: task_clock.cpu_s(),
+            output,
+        };
+        let path = task_path(&args.out, index);
+        std::fs::create_dir_all(path.parent().expect("tasks/ has a parent"))?;
+        hebb::io::write_json(&path, &file)?;
+        Ok(())
+    };
+    if let Some(index) = args.task {
+        if index >= count {
+            anyhow::bail!(
+                "--task {index}: allowed values are 0..{count} ({name} has {count} tasks at these parameters)"
+            );
+        }
+        return run_one(index);
+    }
+    if !args.collect {
+        (0..count).try_for_each(run_one)?;
+    }
+    let mut outputs = Vec::with_capacity(count);
+    let mut task_cpu = 0.0;
+    for index in 0..count {
+        let path = task_path(&args.out, index);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!("{name}: task {index} has no output ({}); run it with --task {index}", path.display())
+        })?;
+        let file: TaskFile<P::Task> =
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        if file.experiment != name || file.count != count || file.config != config {
+            anyhow::bail!(
+                "{}: written by a run with other parameters (experiment {}, {} tasks); rerun the tasks",
+                path.display(),
+                file.experiment,
+                file.count
+            );
+        }
+        task_cpu += file.cpu_s.unwrap_or(0.0);
+        outputs.push(file.output);
+    }
+    // CPU of the whole experiment: the tasks' own (they may have run
+    // elsewhere) plus this process's collect step.
+    let collect_cpu = clock.cpu_s();
+    write_outcome(name, &args, &params, &clock, collect_cpu.map(|c| c + task_cpu), |dir| params.collect(outputs, dir))
+}
+
+/// Run experiment `name` with `f` and write its run directory. It is a
+/// one-task experiment: `--task 0` runs it whole, `--collect` only
+/// re-checks the summary a run wrote.
 pub fn main_with<P: Params>(name: &str, f: impl FnOnce(&P, &RunDir) -> Result<Outcome>) -> Result<()> {
     let args = Args::parse();
     let clock = Stopwatch::start();
     let params: P = resolve(&args)?;
+    if args.count_tasks {
+        println!("1");
+        return Ok(());
+    }
+    if args.collect {
+        let path = args.out.join("summary.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{name}: no summary at {}; run it with --task 0", path.display()))?;
+        let summary: serde_json::Value = serde_json::from_str(&text)?;
+        let failed = summary["checks"].as_array().map_or(0, |c| c.iter().filter(|c| c["pass"] != true).count());
+        if failed > 0 {
+            anyhow::bail!("{failed} check(s) failed");
+        }
+        return Ok(());
+    }
+    if let Some(index) = args.task
+        && index != 0
+    {
+        anyhow::bail!("--task {index}: allowed values are 0..1 ({name} runs as one task)");
+    }
+    write_outcome(name, &args, &params, &clock, None, |dir| f(&params, dir))
+}
+
+/// Create the run directory, run `f` in it and write the summary, manifest
+/// and check lines; fails when a check fails.
+fn write_outcome<P: Params>(
+    name: &str,
+    args: &Args,
+    params: &P,
+    clock: &Stopwatch,
+    cpu_s: Option<f64>,
+    f: impl FnOnce(&RunDir) -> Result<Outcome>,
+) -> Result<()> {
     let dir = RunDir::create_with(&args.out, true)?;
-    let config = serde_json::to_value(&params)?;
+    let config = serde_json::to_value(params)?;
     let mut manifest = Manifest::begin(
         env!("CARGO_PKG_VERSION"),
         config,
         0,
         1,
         hebb::io::git_revision(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))),
-        &clock,
+        clock,
     );
     dir.write_manifest(&manifest)?;
-    let out = f(&params, &dir)?;
+    let out = f(&dir)?;
     let summary = ExperimentSummary {
         experiment: name.into(),
         title: out.title,
@@ -187,10 +336,10 @@ pub fn main_with<P: Params>(name: &str, f: impl FnOnce(&P, &RunDir) -> Result<Ou
         figures: out.figures,
         results: out.results,
         wall_s: clock.wall_s(),
-        cpu_s: clock.cpu_s(),
+        cpu_s: cpu_s.or_else(|| clock.cpu_s()),
     };
     dir.write_json("summary.json", &summary)?;
-    manifest.complete(&clock, &dir)?;
+    manifest.complete(clock, &dir)?;
     dir.write_manifest(&manifest)?;
     let failed = summary.checks.iter().filter(|c| !c.pass).count();
     for c in &summary.checks {
