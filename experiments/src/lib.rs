@@ -13,6 +13,7 @@
 
 pub mod akil;
 pub mod clark;
+pub mod clark_lyapunov;
 
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};

@@ -116,6 +116,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_e_istdp",
     "akil_m_istdp_pair",
     "clark_freeze",
+    "clark_lyapunov",
 ];
 
 fn main() -> Result<()> {
