@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// The default static network with N, T, seed and input correlation c
 /// set, and no spike raster file (experiments keep what they need).
-fn base_config(n: usize, duration_ms: f64, seed: u64, c: f64) -> SimConfig {
+pub(crate) fn base_config(n: usize, duration_ms: f64, seed: u64, c: f64) -> SimConfig {
     let mut cfg = SimConfig::akil_default();
     cfg.network.n = n;
     cfg.run.duration_ms = duration_ms;
@@ -21,7 +21,7 @@ fn base_config(n: usize, duration_ms: f64, seed: u64, c: f64) -> SimConfig {
 }
 
 /// Run a config to the end.
-fn run(cfg: SimConfig) -> Result<Simulation> {
+pub(crate) fn run(cfg: SimConfig) -> Result<Simulation> {
     let mut sim = Simulation::new(cfg)?;
     sim.run(&mut |_| {})?;
     Ok(sim)
@@ -51,7 +51,7 @@ fn weight_theory(cfg: &SimConfig, rx_hz: Option<&[f64]>, delta: Vec<f64>) -> Wei
 }
 
 /// Mean weight of plastic type `p` over the records: (t in s, j).
-fn weight_series(sim: &Simulation, p: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn weight_series(sim: &Simulation, p: usize) -> (Vec<f64>, Vec<f64>) {
     let w = &sim.recorder.weights;
     let k = w.types.len();
     (w.t_ms.iter().map(|t| t * 1e-3).collect(), (0..w.t_ms.len()).map(|r| w.mean_j[r * k + p]).collect())

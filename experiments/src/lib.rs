@@ -12,6 +12,7 @@
 //! spec's full durations, for a cluster).
 
 pub mod akil;
+pub mod akil_optogenetic;
 pub mod clark;
 pub mod clark_lyapunov;
 
@@ -55,6 +56,15 @@ impl Check {
     pub fn abs(name: &str, value: f64, expected: f64, tolerance: f64, why: &str) -> Self {
         let pass = value.is_finite() && (value - expected).abs() <= tolerance;
         Self { name: name.into(), value, expected, tolerance, pass, why: why.into() }
+    }
+    /// A one-sided check: passes when `value ≥ bound` (shown as the
+    /// expected value with tolerance 0; say "≥" in the name).
+    pub fn at_least(name: &str, value: f64, bound: f64, why: &str) -> Self {
+        Self { name: name.into(), value, expected: bound, tolerance: 0.0, pass: value >= bound, why: why.into() }
+    }
+    /// A one-sided check: passes when `value ≤ bound` (say "≤" in the name).
+    pub fn at_most(name: &str, value: f64, bound: f64, why: &str) -> Self {
+        Self { name: name.into(), value, expected: bound, tolerance: 0.0, pass: value <= bound, why: why.into() }
     }
     /// A check with a relative tolerance (fraction of |expected|).
     pub fn rel(name: &str, value: f64, expected: f64, rel: f64, why: &str) -> Self {

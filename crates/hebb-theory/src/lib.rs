@@ -29,6 +29,7 @@
 //! ```
 
 pub mod balanced;
+pub mod optogenetic;
 pub mod weights;
 
 pub use balanced::{
