@@ -20,11 +20,9 @@ pub(crate) fn base_config(n: usize, duration_ms: f64, seed: u64, c: f64) -> SimC
     cfg
 }
 
-/// Run a config to the end.
+/// Run a config to the end (checkpointed, see [`crate::run_simulation`]).
 pub(crate) fn run(cfg: SimConfig) -> Result<Simulation> {
-    let mut sim = Simulation::new(cfg)?;
-    sim.run(&mut |_| {})?;
-    Ok(sim)
+    crate::run_simulation(cfg)
 }
 
 /// The weight theory of a config's plastic types (quasi-static closure with

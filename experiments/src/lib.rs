@@ -125,6 +125,82 @@ pub struct Args {
     /// Print how many tasks the experiment has at these parameters and exit.
     #[arg(long)]
     pub count_tasks: bool,
+    /// Checkpoint every spiking simulation this often (simulated seconds)
+    /// under `<out>/checkpoints/`; a rerun of an interrupted experiment or
+    /// task continues from there (0: never).
+    #[arg(long, default_value_t = 600.0)]
+    pub checkpoint_every: f64,
+}
+
+/// Where and how often spiking simulations checkpoint (set once per
+/// process from the command line).
+struct Checkpointing {
+    dir: PathBuf,
+    every_s: f64,
+}
+
+static CHECKPOINTING: std::sync::OnceLock<Checkpointing> = std::sync::OnceLock::new();
+
+fn init_checkpointing(args: &Args) {
+    let _ = CHECKPOINTING.set(Checkpointing { dir: args.out.join("checkpoints"), every_s: args.checkpoint_every });
+}
+
+/// FNV-1a of a string: names a simulation's checkpoint after its config.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Run a spiking simulation to its end, checkpointing as the command line
+/// asks (`--checkpoint-every`, under `<out>/checkpoints/`). If a checkpoint
+/// of the same config is there (the experiment was interrupted), the run
+/// continues from it — bit-identical to an uninterrupted run (the engine's
+/// resume is exact). The checkpoint is removed once the run is complete.
+pub fn run_simulation(cfg: hebb::sim::SimConfig) -> Result<hebb::sim::Simulation> {
+    match CHECKPOINTING.get() {
+        Some(c) if c.every_s > 0.0 => run_checkpointed(cfg, &c.dir, c.every_s, None),
+        _ => {
+            let mut sim = hebb::sim::Simulation::new(cfg)?;
+            sim.run(&mut |_| {})?;
+            Ok(sim)
+        }
+    }
+}
+
+/// [`run_simulation`] with explicit checkpointing: every `every_s`
+/// simulated seconds into `dir/<hash of the config>.json`; with
+/// `stop_after_steps`, return after the first checkpoint at or past that
+/// step (as if the process had been killed there; used by the tests).
+pub fn run_checkpointed(
+    cfg: hebb::sim::SimConfig,
+    dir: &std::path::Path,
+    every_s: f64,
+    stop_after_steps: Option<u64>,
+) -> Result<hebb::sim::Simulation> {
+    let path = dir.join(format!("sim-{:016x}.json", fnv1a(&serde_json::to_string(&cfg)?)));
+    let mut sim = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let cp: hebb::sim::Checkpoint =
+                serde_json::from_str(&text).with_context(|| format!("reading the checkpoint {}", path.display()))?;
+            eprintln!("resuming from {} (step {})", path.display(), cp.step);
+            hebb::sim::Simulation::restore(cfg, cp)?
+        }
+        Err(_) => hebb::sim::Simulation::new(cfg)?,
+    };
+    let every = ((every_s * 1000.0 / sim.grid().dt_ms).round() as u64).max(1);
+    let n = sim.n_steps();
+    while sim.steps_done() < n {
+        let next = ((sim.steps_done() / every + 1) * every).min(n);
+        sim.run_until(next, &mut |_| {})?;
+        if sim.steps_done() < n {
+            std::fs::create_dir_all(dir)?;
+            hebb::io::write_json(&path, &sim.checkpoint())?;
+            if stop_after_steps.is_some_and(|s| sim.steps_done() >= s) {
+                return Ok(sim);
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    Ok(sim)
 }
 
 /// What an experiment function returns before the summary is written.
@@ -226,6 +302,7 @@ pub fn main_sweep<P: Sweep>(name: &str) -> Result<()> {
     let args = Args::parse();
     let clock = Stopwatch::start();
     let params: P = resolve(&args)?;
+    init_checkpointing(&args);
     let count = params.task_count();
     if args.count_tasks {
         println!("{count}");
@@ -294,6 +371,7 @@ pub fn main_with<P: Params>(name: &str, f: impl FnOnce(&P, &RunDir) -> Result<Ou
     let args = Args::parse();
     let clock = Stopwatch::start();
     let params: P = resolve(&args)?;
+    init_checkpointing(&args);
     if args.count_tasks {
         println!("1");
         return Ok(());
