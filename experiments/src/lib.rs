@@ -13,6 +13,7 @@
 
 pub mod akil;
 pub mod akil_optogenetic;
+pub mod akil_perturbation;
 pub mod clark;
 pub mod clark_lyapunov;
 

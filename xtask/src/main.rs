@@ -116,6 +116,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_e_istdp",
     "akil_g_optogenetic",
     "akil_m_istdp_pair",
+    "akil_n_perturbation",
     "clark_freeze",
     "clark_lyapunov",
 ];
