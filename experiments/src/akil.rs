@@ -28,7 +28,7 @@ pub(crate) fn run(cfg: SimConfig) -> Result<Simulation> {
 /// The weight theory of a config's plastic types (quasi-static closure with
 /// κ = 0; `rx_hz` overrides the external rates; `delta` is the §3.1 input
 /// correction, empty for the leading order).
-fn weight_theory(cfg: &SimConfig, rx_hz: Option<&[f64]>, delta: Vec<f64>) -> WeightTheory {
+pub(crate) fn weight_theory(cfg: &SimConfig, rx_hz: Option<&[f64]>, delta: Vec<f64>) -> WeightTheory {
     let net = hebb::theory::mean_field(cfg, rx_hz);
     let names: Vec<&str> = cfg.network.populations.iter().map(|p| p.name.as_str()).collect();
     let types = cfg

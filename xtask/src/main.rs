@@ -114,6 +114,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_b_scaling",
     "akil_c_kohonen",
     "akil_e_istdp",
+    "akil_f_hebbian",
     "akil_g_optogenetic",
     "akil_m_istdp_pair",
     "akil_n_perturbation",
