@@ -16,7 +16,10 @@ pub mod akil_hebbian;
 pub mod akil_optogenetic;
 pub mod akil_perturbation;
 pub mod clark;
+pub mod clark_dmft;
 pub mod clark_lyapunov;
+pub mod clark_spectra;
+pub mod kimchow;
 
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};

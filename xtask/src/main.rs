@@ -120,6 +120,10 @@ const EXPERIMENTS: &[&str] = &[
     "akil_n_perturbation",
     "clark_freeze",
     "clark_lyapunov",
+    "clark_dmft",
+    "clark_spectra",
+    "kimchow_rowsum",
+    "kimchow_force",
 ];
 
 fn main() -> Result<()> {

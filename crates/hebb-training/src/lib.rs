@@ -37,6 +37,14 @@
 //!   Pearson `R` against `f_i = ū_i + ξ_i(t)` (§3.1, §3.6, §3.7), with the
 //!   diagnostics [`fano_factors`], [`Network::dale_violations`] and
 //!   [`Network::block_means`].
+//! * [`diagnostics`]: group-pair mean weights and their change
+//!   ([`GroupMeans`]), Dale violations per presynaptic group with both
+//!   normalisations ([`group_dale_violations`]), E/I/total input traces
+//!   ([`Trainer::record_inputs`]), the inhibition-stabilised probe
+//!   ([`Trainer::isn_probe`]) and pruning of Dale-violating synapses
+//!   ([`Network::prune_dale_violations`]) (§3.7, §4.5, §5).
+//! * [`force_lif`]: FORCE on the Nicola–Clopath spiking LIF network with the
+//!   5-Hz sine task ([`run_sine_task`], §6.1).
 //!
 //! Two tiers, as in faer: the types above for users, and [`kernel`] (packed
 //! mat-vec, rank-1 downdate, the fused sweep) for speed and for tests.
@@ -116,8 +124,10 @@
 //! ```
 
 pub mod arena;
+pub mod diagnostics;
 pub mod error;
 pub mod force;
+pub mod force_lif;
 pub mod inputs;
 pub mod kernel;
 pub mod network;
@@ -130,8 +140,10 @@ pub mod trainer;
 pub mod wiring;
 
 pub use arena::PackedArena;
+pub use diagnostics::{GroupMeans, InputTraces, IsnProbe, group_dale_violations};
 pub use error::{Result, TrainingError};
 pub use force::{DecoderStep, FeedbackEncoders, ForceConfig, ForceReadout, Readout, SharedP};
+pub use force_lif::{LifForceConfig, LifForceNetwork, SineTaskReport, run_sine_task};
 pub use inputs::{GroupRange, Grouping, PlasticInputs, UNGROUPED};
 pub use network::{DaleViolations, FilterStep, InputMode, Network, NetworkConfig};
 pub use real::{Precision, Real};

@@ -43,6 +43,7 @@
 use crate::error::{Result, TrainingError};
 use crate::inputs::{Grouping, PlasticInputs};
 use crate::network::{Network, NetworkConfig};
+use crate::real::Real;
 use crate::rls::{Rls, RlsConfig};
 use crate::schedule::LearningSchedule;
 use hebb_core::ParamError;
@@ -124,7 +125,8 @@ pub struct TrainerConfig {
     pub training_initial_state: TrainingInitialState,
     /// ROWSUM groups.
     pub grouping: TrainerGrouping,
-    /// RLS parameters (must be f64 precision here).
+    /// RLS parameters; `precision` must match the trainer's arena type
+    /// (`F64` for [`Trainer::new`], `F32` for `Trainer::<f32>::with_precision`).
     pub rls: RlsConfig,
 }
 
@@ -237,16 +239,18 @@ pub fn fano_factors(reports: &[TrialReport], window_only: bool) -> Vec<f64> {
 }
 
 /// A callback run after every RLS update of a training loop.
-type Observer<'a> = &'a mut dyn FnMut(&Rls<f64>, &Network);
+type Observer<'a, T> = &'a mut dyn FnMut(&Rls<T>, &Network);
+/// A callback run after every window step of a trial (step within the window).
+type Probe<'a> = &'a mut dyn FnMut(u64, &Network);
 
 /// Drives a [`Network`] through training loops and test trials with a
 /// per-neuron [`Rls`] on the recurrent weights of the trained neurons.
 #[derive(Debug, Clone)]
-pub struct Trainer {
+pub struct Trainer<T: Real = f64> {
     cfg: TrainerConfig,
     seed: u64,
     net: Network,
-    rls: Rls<f64>,
+    rls: Rls<T>,
     schedule: LearningSchedule,
     record_every: u64,
     n_samples: usize,
@@ -259,8 +263,18 @@ pub struct Trainer {
 
 impl Trainer {
     /// Build the network from `(net_cfg, seed)`, run the reference trial of
-    /// the untrained network, build the targets and the RLS state.
+    /// the untrained network, build the targets and the RLS state (f64
+    /// arena).
     pub fn new(net_cfg: NetworkConfig, cfg: TrainerConfig, seed: u64) -> Result<Self> {
+        Self::with_precision(net_cfg, cfg, seed)
+    }
+}
+
+impl<T: Real> Trainer<T> {
+    /// As [`Trainer::new`] with the RLS arena in `T` (`f32` halves the
+    /// memory traffic of the update, kimchow.md §8.1; weights and errors stay
+    /// f64). `cfg.rls.precision` must name `T`.
+    pub fn with_precision(net_cfg: NetworkConfig, cfg: TrainerConfig, seed: u64) -> Result<Self> {
         let net = Network::new(net_cfg, seed)?;
         let dt = net_cfg.dt_ms;
         hebb_core::check_non_negative("trainer.stimulus_ms", cfg.stimulus_ms)?;
@@ -366,7 +380,7 @@ impl Trainer {
 
     /// One training loop; `observe(rls, network)` runs after every RLS
     /// update, once the new weights are in the network.
-    pub fn train_loop_observed(&mut self, mut observe: impl FnMut(&Rls<f64>, &Network)) -> Result<TrialReport> {
+    pub fn train_loop_observed(&mut self, mut observe: impl FnMut(&Rls<T>, &Network)) -> Result<TrialReport> {
         let l = self.loops_done;
         let trained = self.rls.inputs().trained().to_vec();
         let r = self.run_trial(TrialKind::Training(l), &trained, Some(&mut observe))?;
@@ -412,7 +426,22 @@ impl Trainer {
         (per.iter().sum::<f64>() / m as f64, per)
     }
 
-    fn run_trial(&mut self, kind: TrialKind, trained: &[u32], mut learn: Option<Observer<'_>>) -> Result<TrialReport> {
+    fn run_trial(&mut self, kind: TrialKind, trained: &[u32], learn: Option<Observer<'_, T>>) -> Result<TrialReport> {
+        self.run_trial_with(kind, trained, learn, None, None)
+    }
+
+    /// One trial with optional extras: `window_drive` (one value per
+    /// neuron) is added to the input during the window (the stimulus slot,
+    /// which is otherwise 0 there), and `probe(step, network)` runs after
+    /// every step of the window.
+    pub(crate) fn run_trial_with(
+        &mut self,
+        kind: TrialKind,
+        trained: &[u32],
+        mut learn: Option<Observer<'_, T>>,
+        window_drive: Option<&[f64]>,
+        mut probe: Option<Probe<'_>>,
+    ) -> Result<TrialReport> {
         let key = match kind {
             TrialKind::Reference => REFERENCE_TRIAL_KEY,
             TrialKind::Training(l) => match self.cfg.training_initial_state {
@@ -437,7 +466,10 @@ impl Trainer {
         let mut n_updates = 0;
         for s in 0..=last {
             if s == start {
-                self.net.clear_stimulus();
+                match window_drive {
+                    Some(d) => self.net.set_stimulus(d)?,
+                    None => self.net.clear_stimulus(),
+                }
             }
             let spikes = self.net.step();
             for &j in spikes {
@@ -445,6 +477,11 @@ impl Trainer {
                 if s >= start {
                     window_counts[j as usize] += 1;
                 }
+            }
+            if s >= start
+                && let Some(p) = probe.as_mut()
+            {
+                p(s - start, &self.net);
             }
             if s < start || !(s - start).is_multiple_of(self.record_every) {
                 continue;
@@ -522,8 +559,15 @@ impl Trainer {
     pub fn network(&self) -> &Network {
         &self.net
     }
+    /// Zero every Dale-violating weight of the network (Fig. 5J, see
+    /// [`Network::prune_dale_violations`]) and return what was removed. For
+    /// frozen-weight tests after training: a later training loop writes the
+    /// RLS weights back into the trained rows.
+    pub fn prune_network_dale_violations(&mut self) -> crate::network::DaleViolations {
+        self.net.prune_dale_violations()
+    }
     /// The RLS state.
-    pub fn rls(&self) -> &Rls<f64> {
+    pub fn rls(&self) -> &Rls<T> {
         &self.rls
     }
     /// The learning schedule (trial steps).
