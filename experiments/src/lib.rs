@@ -363,10 +363,10 @@ pub fn main_sweep<P: Sweep>(name: &str) -> Result<()> {
         task_cpu += file.cpu_s.unwrap_or(0.0);
         outputs.push(file.output);
     }
-    // CPU of the whole experiment: the tasks' own (they may have run
-    // elsewhere) plus this process's collect step.
-    let collect_cpu = clock.cpu_s();
-    write_outcome(name, &args, &params, &clock, collect_cpu.map(|c| c + task_cpu), |dir| params.collect(outputs, dir))
+    // CPU of the whole experiment: this process's, plus the tasks' own when
+    // they ran elsewhere (`--collect` after a job array).
+    let cpu = clock.cpu_s().map(|c| if args.collect { c + task_cpu } else { c });
+    write_outcome(name, &args, &params, &clock, cpu, |dir| params.collect(outputs, dir))
 }
 
 /// Run experiment `name` with `f` and write its run directory. It is a
