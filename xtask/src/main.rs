@@ -113,6 +113,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_a_demo",
     "akil_b_scaling",
     "akil_c_kohonen",
+    "akil_d_distributions",
     "akil_e_istdp",
     "akil_f_hebbian",
     "akil_g_optogenetic",
