@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// model's definition of the random input: changing it changes the draws.
 pub const CHUNK_MS: f64 = 1000.0;
 
+/// Largest number of spikes a layer may produce in one chunk (1.6 GB of
+/// buffered spikes): far above any network of the papers (N = 10⁵ with
+/// 2·10⁴ units at 10 Hz gives 2·10⁵).
+pub const MAX_SPIKES_PER_CHUNK: f64 = 1e8;
+
 /// A layer of external Poisson units (specs/akil.md §1.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +44,21 @@ impl ExternalLayer {
         check_non_negative("rate_hz", self.rate_hz)?;
         if self.rate_hz > 1e4 {
             return Err(ParamError::new("rate_hz", self.rate_hz, "a rate in [0, 10000] Hz"));
+        }
+        // One chunk holds all of the layer's spikes for CHUNK_MS (16 bytes
+        // each): bound it so that a large layer at a high rate is an error,
+        // not an out-of-memory kill.
+        let per_chunk = self.size as f64 * self.rate_hz * CHUNK_MS * 1e-3;
+        if per_chunk > MAX_SPIKES_PER_CHUNK {
+            return Err(ParamError::new(
+                "rate_hz",
+                self.rate_hz,
+                format!(
+                    "a rate with units × rate ≤ {MAX_SPIKES_PER_CHUNK:e} spikes per second (this layer has {} units: at most {:.1} Hz)",
+                    self.size,
+                    MAX_SPIKES_PER_CHUNK / self.size as f64 / (CHUNK_MS * 1e-3)
+                ),
+            ));
         }
         check_in_range("c", self.c, 0.0, 1.0)?;
         if self.c > 0.0 && self.c < 1e-6 {
@@ -276,5 +296,12 @@ mod tests {
         l.c = 0.1;
         l.window_ms = Some((5.0, 1.0));
         assert_eq!(l.validate().unwrap_err().field, "window_ms");
+        // A layer whose 1-s chunk would not fit in memory is an error: 60 000
+        // units at 10 kHz would buffer 6·10⁸ spikes (9.6 GB).
+        let big = ExternalLayer { size: 60_000, rate_hz: 1e4, window_ms: None, ..layer(0.0) };
+        let err = big.validate().unwrap_err();
+        assert_eq!(err.field, "rate_hz");
+        assert!(err.to_string().contains("1666.7 Hz"), "{err}");
+        assert!(ExternalLayer { rate_hz: 1666.0, ..big }.validate().is_ok());
     }
 }

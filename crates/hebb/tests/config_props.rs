@@ -56,7 +56,14 @@ fn value() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible (a random one once drew a layer
+    // whose spike chunk did not fit in memory; that is now a config error,
+    // see `ExternalLayer::validate`).
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261130),
+        .. ProptestConfig::default()
+    })]
 
     /// Parsing and validating never panics; a config that validates builds
     /// and runs (kept tiny: n ≤ 600, ≤ 20 ms) without panicking.
