@@ -40,33 +40,30 @@ pub struct OptoParams {
 
 impl Params for OptoParams {
     fn preset(tier: Tier) -> Self {
+        let quick = Self {
+            n: 2000,
+            duration_ms: 60_000.0,
+            window_ms: [20_000.0, 40_000.0],
+            eta0: 1e-2,
+            j_norm: -200.0,
+            rho_e_hz: 10.0,
+            tau_stdp_ms: 200.0,
+            j_ei0: -120.0,
+            c: 0.0,
+            seed: 3,
+        };
         match tier {
             // Reduced: N = 2000 and a 100× faster rule so that 20 s per
             // phase suffice; the weights start at the pre-stimulation fixed
             // point instead of −250 (the approach from −250 is experiment E).
-            Tier::Quick => Self {
-                n: 2000,
-                duration_ms: 60_000.0,
-                window_ms: [20_000.0, 40_000.0],
-                eta0: 1e-2,
-                j_norm: -200.0,
-                rho_e_hz: 10.0,
-                tau_stdp_ms: 200.0,
-                j_ei0: -120.0,
-                c: 0.0,
-                seed: 3,
-            },
+            Tier::Quick => quick,
             Tier::Default => Self {
                 n: 5000,
                 duration_ms: 600_000.0,
                 window_ms: [200_000.0, 400_000.0],
                 eta0: 1e-3,
-                j_norm: -200.0,
-                rho_e_hz: 10.0,
-                tau_stdp_ms: 200.0,
                 j_ei0: -250.0,
-                c: 0.0,
-                seed: 3,
+                ..quick
             },
             // §3.6 as specified: T = 4000 s, laser in [2000, 3000) s.
             Tier::Paper => Self {
@@ -74,12 +71,8 @@ impl Params for OptoParams {
                 duration_ms: 4_000_000.0,
                 window_ms: [2_000_000.0, 3_000_000.0],
                 eta0: 1e-4,
-                j_norm: -200.0,
-                rho_e_hz: 10.0,
-                tau_stdp_ms: 200.0,
                 j_ei0: -250.0,
-                c: 0.0,
-                seed: 3,
+                ..quick
             },
         }
     }

@@ -21,6 +21,7 @@
 pub mod keyed;
 pub mod pop;
 pub mod rng;
+pub mod series;
 pub mod time;
 
 pub use keyed::Keyed;

@@ -162,21 +162,11 @@ impl ChaosStats {
             phi_prime_sq: self.sum_dphi2 / tot,
             g2_phi_prime_sq: g * g * self.sum_dphi2 / tot,
             dt,
-            tau_half: crossing(&ratio, 0.5, dt),
-            first_zero: crossing(&ratio, 0.0, dt),
+            tau_half: hebb_core::series::first_crossing(&ratio, 0.5, dt),
+            first_zero: hebb_core::series::first_crossing(&ratio, 0.0, dt),
             c_phi,
         }
     }
-}
-
-/// First lag (linearly interpolated) where `r` drops to ≤ `level`.
-fn crossing(r: &[f64], level: f64, dt: f64) -> Option<f64> {
-    let i = r.iter().position(|&v| v <= level)?;
-    if i == 0 {
-        return Some(0.0);
-    }
-    let (r0, r1) = (r[i - 1], r[i]);
-    Some(dt * ((i - 1) as f64 + (r0 - level) / (r0 - r1)))
 }
 
 #[cfg(test)]

@@ -206,6 +206,19 @@ pub fn residual<T: Fn(f64) -> (f64, f64)>(gj: &[f64], k: f64, x: &[f64], transfe
     Ok(f)
 }
 
+/// Check the problem of [`newton`] and [`pseudo_transient`]; returns N.
+fn check_problem(gj: &[f64], k: f64, x0: &[f64]) -> Result<usize, ParamError> {
+    let n = x0.len();
+    if n == 0 {
+        return Err(ParamError::new("x0", "an empty slice", "length N >= 1"));
+    }
+    check_len("gj", gj, n * n)?;
+    if !k.is_finite() {
+        return Err(ParamError::new("k", k, "a finite number"));
+    }
+    Ok(n)
+}
+
 /// Damped Newton for F(x) = 0 from `x0` (see the module docs). Never fails
 /// on a bad start: a singular Jacobian or a failed line search ends the
 /// iteration with `converged = false`.
@@ -216,15 +229,7 @@ pub fn newton<T: Fn(f64) -> (f64, f64)>(
     transfer: &T,
     opts: &NewtonOptions,
 ) -> Result<NewtonResult, ParamError> {
-    let n = x0.len();
-    if n == 0 {
-        return Err(ParamError::new("x0", "an empty slice", "length N >= 1"));
-    }
-    check_len("x0", x0, n)?;
-    check_len("gj", gj, n * n)?;
-    if !k.is_finite() {
-        return Err(ParamError::new("k", k, "a finite number"));
-    }
+    let n = check_problem(gj, k, x0)?;
     if !(opts.tol.is_finite() && opts.tol > 0.0) {
         return Err(ParamError::new("newton.tol", opts.tol, "a finite number > 0"));
     }
@@ -302,15 +307,7 @@ pub fn pseudo_transient<T: Fn(f64) -> (f64, f64)>(
     transfer: &T,
     opts: &NewtonOptions,
 ) -> Result<NewtonResult, ParamError> {
-    let n = x0.len();
-    if n == 0 {
-        return Err(ParamError::new("x0", "an empty slice", "length N >= 1"));
-    }
-    check_len("x0", x0, n)?;
-    check_len("gj", gj, n * n)?;
-    if !k.is_finite() {
-        return Err(ParamError::new("k", k, "a finite number"));
-    }
+    let n = check_problem(gj, k, x0)?;
     let mut x = x0.to_vec();
     let (mut f, mut phi, mut dphi) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let mut q = residual_into(gj, k, &x, transfer, &mut f, &mut phi, &mut dphi);

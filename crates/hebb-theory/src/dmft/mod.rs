@@ -191,17 +191,8 @@ pub(crate) fn normal_nodes() -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// First lag (linearly interpolated, in units of `dt`) at which `r` drops to
-/// ≤ `level`; the estimator of `hebb_rate::ChaosStats`, so DMFT and network
-/// values are comparable.
-pub(crate) fn crossing(r: &[f64], level: f64, dt: f64) -> Option<f64> {
-    let i = r.iter().position(|&v| v <= level)?;
-    if i == 0 {
-        return Some(0.0);
-    }
-    let (r0, r1) = (r[i - 1], r[i]);
-    Some(dt * ((i - 1) as f64 + (r0 - level) / (r0 - r1)))
-}
+// The estimator of `hebb_rate::ChaosStats`, so DMFT and network values are comparable.
+pub(crate) use hebb_core::series::first_crossing as crossing;
 
 #[cfg(test)]
 mod tests {
