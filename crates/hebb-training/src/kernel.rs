@@ -187,7 +187,26 @@ macro_rules! dispatch {
 
 dispatch!(symv_dispatch, symv_avx2, symv_body, (p: &[T], k: usize, rho: &[T], k_out: &mut [T]));
 dispatch!(rank1_dispatch, rank1_avx2, rank1_body, (p: &mut [T], k: usize, kv: &[T], c: T));
-dispatch!(fused_dispatch, fused_avx2, fused_body, (p: &mut [T], k: usize, kp: &[T], cp: T, rho: &[T], k_out: &mut [T]));
+/// The fused sweep: the hand-vectorised AVX2 build ([`crate::simd`],
+/// bit-identical) where the CPU has AVX2, the portable body otherwise.
+#[doc(hidden)]
+pub fn fused_dispatch<T: Real>(
+    force_portable: bool,
+    p: &mut [T],
+    k: usize,
+    kp: &[T],
+    cp: T,
+    rho: &[T],
+    k_out: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if !force_portable && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { T::fused_avx2(p, k, kp, cp, rho, k_out) };
+    }
+    let _ = force_portable;
+    fused_body(p, k, kp, cp, rho, k_out)
+}
 
 /// `k_out = P ρ` for a packed symmetric `k × k` block `p`.
 ///
@@ -271,7 +290,7 @@ mod tests {
     #[test]
     fn avx2_and_portable_builds_agree_bit_for_bit() {
         fn check<T: Real + PartialEq>() {
-            for k in [1usize, 7, 8, 9, 31, 64, 101] {
+            for k in [1usize, 7, 8, 9, 31, 64, 101, 200] {
                 let p: Vec<T> = (0..packed_len(k)).map(|i| T::from_f64(((i * 37 % 11) as f64 - 5.0) / 7.0)).collect();
                 let rho: Vec<T> = (0..k).map(|i| T::from_f64((i as f64 * 0.3).sin())).collect();
                 let kp: Vec<T> = (0..k).map(|i| T::from_f64((i as f64 * 0.7).cos())).collect();

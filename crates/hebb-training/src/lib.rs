@@ -134,6 +134,7 @@ pub mod network;
 pub mod real;
 pub mod rls;
 pub mod schedule;
+mod simd;
 pub mod surrogate;
 pub mod theory;
 pub mod trainer;

@@ -51,6 +51,13 @@ pub trait Real:
     fn finite(self) -> bool;
     /// Square root.
     fn sqrt(self) -> Self;
+    /// The hand-vectorised AVX2 fused sweep for this type (`crate::simd`).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[doc(hidden)]
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn fused_avx2(p: &mut [Self], k: usize, kp: &[Self], cp: Self, rho: &[Self], k_out: &mut [Self]);
 }
 
 impl Real for f64 {
@@ -73,6 +80,12 @@ impl Real for f64 {
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn fused_avx2(p: &mut [Self], k: usize, kp: &[Self], cp: Self, rho: &[Self], k_out: &mut [Self]) {
+        // SAFETY: forwarded; the caller checked AVX2.
+        unsafe { crate::simd::fused_body_f64(p, k, kp, cp, rho, k_out) }
+    }
 }
 
 impl Real for f32 {
@@ -94,5 +107,11 @@ impl Real for f32 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         f32::sqrt(self)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn fused_avx2(p: &mut [Self], k: usize, kp: &[Self], cp: Self, rho: &[Self], k_out: &mut [Self]) {
+        // SAFETY: forwarded; the caller checked AVX2.
+        unsafe { crate::simd::fused_body_f32(p, k, kp, cp, rho, k_out) }
     }
 }
