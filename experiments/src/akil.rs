@@ -48,6 +48,30 @@ pub(crate) fn weight_theory(cfg: &SimConfig, rx_hz: Option<&[f64]>, delta: Vec<f
     WeightTheory { net, types, kappa: 0.0, delta }
 }
 
+/// The semi-empirical weight theory of §3.1 for a finished run (experiments
+/// C/L and H). At finite N the neurons need an O(1) mean net input R to fire
+/// (≈ 0.5 mV/ms here), which the leading order sets to 0, and the mean-field
+/// balance misses the weight–rate correlations of the run (the §3.5
+/// manifold). Both are kept as measured in `sim` at its final plastic
+/// weights `j_end` (the §3.1 mismatch Δ and R): the balance equations
+/// become W r + W_x r_x = (R − Δ)/√N, which reproduces the measured rates at
+/// the measured weights and moves with W(j). External rates are the
+/// realised ones.
+pub(crate) fn corrected_theory(cfg: &SimConfig, sim: &Simulation, j_end: &[f64]) -> Result<WeightTheory> {
+    let res = sim.results();
+    let names: Vec<&str> = cfg.network.populations.iter().map(|p| p.name.as_str()).collect();
+    let r_hz: Vec<f64> = names.iter().map(|n| res.rates_hz[*n]).collect();
+    let r_in: Vec<f64> = names.iter().map(|n| res.mean_input[*n].total).collect();
+    let rx: Vec<f64> = cfg.external.iter().map(|x| res.external_rates_hz[&x.name]).collect();
+    let mut net_end = weight_theory(cfg, None, vec![]).network_at(j_end);
+    for (layer, r) in net_end.external.iter_mut().zip(&rx) {
+        layer.rate_khz = r * 1e-3;
+    }
+    let mismatch = hebb_theory::weights::input_correction(&net_end, &r_hz, &r_in)?;
+    let correction: Vec<f64> = mismatch.iter().zip(&r_in).map(|(d, r)| d - r).collect();
+    Ok(weight_theory(cfg, Some(&rx), correction))
+}
+
 /// Mean weight of plastic type `p` over the records: (t in s, j).
 pub(crate) fn weight_series(sim: &Simulation, p: usize) -> (Vec<f64>, Vec<f64>) {
     let w = &sim.recorder.weights;
@@ -244,20 +268,10 @@ impl crate::Sweep for KohonenParams {
         // R and the §3.1 mismatch Δ measured in this run: the balance
         // equations become W r + W_x r_x = (R − Δ)/√N, which reproduces the
         // measured rates at the measured weights and moves with W(j).
-        let res = sim.results();
-        let names = ["E", "I"];
-        let r_hz: Vec<f64> = names.iter().map(|n| res.rates_hz[*n]).collect();
-        let r_in: Vec<f64> = names.iter().map(|n| res.mean_input[*n].total).collect();
-        let leading = weight_theory(&cfg, None, vec![]);
-        let rx = [res.external_rates_hz["X"]];
-        let mut net_end = leading.network_at(&[*j.last().expect("weights are recorded")]);
-        net_end.external[0].rate_khz = rx[0] * 1e-3;
-        let mismatch = hebb_theory::weights::input_correction(&net_end, &r_hz, &r_in)?;
-        let correction: Vec<f64> = mismatch.iter().zip(&r_in).map(|(d, r)| d - r).collect();
-        let theory = weight_theory(&cfg, Some(&rx), correction);
+        let theory = corrected_theory(&cfg, &sim, &[*j.last().expect("weights are recorded")])?;
         let ode = theory.integrate(&[p.j_ee0], p.duration_ms, 50.0, 10)?;
         // Theory with the realised sizes: A and B of r_e = A/(B − j).
-        let star = leading.fixed_point(&[p.j_ee0])?;
+        let star = weight_theory(&cfg, None, vec![]).fixed_point(&[p.j_ee0])?;
         Ok(KohonenRun {
             beta,
             t_s,

@@ -14,6 +14,7 @@
 pub mod akil;
 pub mod akil_distributions;
 pub mod akil_hebbian;
+pub mod akil_initial;
 pub mod akil_optogenetic;
 pub mod akil_perturbation;
 pub mod clark;

@@ -117,6 +117,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_e_istdp",
     "akil_f_hebbian",
     "akil_g_optogenetic",
+    "akil_h_initial",
     "akil_m_istdp_pair",
     "akil_n_perturbation",
     "clark_freeze",
