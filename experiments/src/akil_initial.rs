@@ -107,7 +107,7 @@ impl crate::Sweep for InitialParams {
         ensure!(j_ei0 < 0.0, "j_ei0[{index}] = {j_ei0}: initial inhibitory weights must be negative");
         let mut cfg = base_config(self.n, self.duration_ms, self.seed, self.c);
         cfg.record.burn_in_fraction = 0.75;
-        cfg.record.weight_interval_ms = self.duration_ms / 80.0;
+        cfg.record.weight_interval_ms = (self.duration_ms / 80.0).round();
         cfg.network.connections[1].j = j_ei0;
         cfg.plasticity = vec![RuleConfig::Homeostatic {
             synapse: "E<-I".parse().expect("a valid synapse type"),

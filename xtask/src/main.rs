@@ -118,6 +118,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_f_hebbian",
     "akil_g_optogenetic",
     "akil_h_initial",
+    "akil_i_correlations",
     "akil_m_istdp_pair",
     "akil_n_perturbation",
     "clark_freeze",
