@@ -18,6 +18,7 @@ pub mod akil_hebbian;
 pub mod akil_initial;
 pub mod akil_optogenetic;
 pub mod akil_perturbation;
+pub mod akil_timescales;
 pub mod clark;
 pub mod clark_dmft;
 pub mod clark_lyapunov;
@@ -164,13 +165,35 @@ fn fnv1a(text: &str) -> u64 {
 /// continues from it — bit-identical to an uninterrupted run (the engine's
 /// resume is exact). The checkpoint is removed once the run is complete.
 pub fn run_simulation(cfg: hebb::sim::SimConfig) -> Result<hebb::sim::Simulation> {
+    let (sim, runaway) = run_simulation_keeping_runaway(cfg)?;
+    match runaway {
+        Some(e) => Err(e.into()),
+        None => Ok(sim),
+    }
+}
+
+/// [`run_simulation`] for experiments where runaway activity is an outcome
+/// (e.g. fast plasticity): if the spike cap stops the run, the simulation
+/// is returned with what it recorded up to then, beside the error.
+pub fn run_simulation_keeping_runaway(
+    cfg: hebb::sim::SimConfig,
+) -> Result<(hebb::sim::Simulation, Option<hebb::sim::SimError>)> {
     match CHECKPOINTING.get() {
-        Some(c) if c.every_s > 0.0 => run_checkpointed(cfg, &c.dir, c.every_s, None),
+        Some(c) if c.every_s > 0.0 => run_checkpointed_keeping_runaway(cfg, &c.dir, c.every_s, None),
         _ => {
             let mut sim = hebb::sim::Simulation::new(cfg)?;
-            sim.run(&mut |_| {})?;
-            Ok(sim)
+            let runaway = runaway_or_err(sim.run(&mut |_| {}))?;
+            Ok((sim, runaway))
         }
+    }
+}
+
+/// A spike-cap error becomes `Ok(Some(..))`; other errors stay errors.
+fn runaway_or_err(r: std::result::Result<(), hebb::sim::SimError>) -> Result<Option<hebb::sim::SimError>> {
+    match r {
+        Ok(()) => Ok(None),
+        Err(e @ hebb::sim::SimError::SpikeCap { .. }) => Ok(Some(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -184,6 +207,20 @@ pub fn run_checkpointed(
     every_s: f64,
     stop_after_steps: Option<u64>,
 ) -> Result<hebb::sim::Simulation> {
+    let (sim, runaway) = run_checkpointed_keeping_runaway(cfg, dir, every_s, stop_after_steps)?;
+    match runaway {
+        Some(e) => Err(e.into()),
+        None => Ok(sim),
+    }
+}
+
+/// [`run_checkpointed`] returning a runaway's simulation beside its error.
+fn run_checkpointed_keeping_runaway(
+    cfg: hebb::sim::SimConfig,
+    dir: &std::path::Path,
+    every_s: f64,
+    stop_after_steps: Option<u64>,
+) -> Result<(hebb::sim::Simulation, Option<hebb::sim::SimError>)> {
     let path = dir.join(format!("sim-{:016x}.json", fnv1a(&serde_json::to_string(&cfg)?)));
     let mut sim = match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -198,17 +235,20 @@ pub fn run_checkpointed(
     let n = sim.n_steps();
     while sim.steps_done() < n {
         let next = ((sim.steps_done() / every + 1) * every).min(n);
-        sim.run_until(next, &mut |_| {})?;
+        if let Some(e) = runaway_or_err(sim.run_until(next, &mut |_| {}))? {
+            let _ = std::fs::remove_file(&path);
+            return Ok((sim, Some(e)));
+        }
         if sim.steps_done() < n {
             std::fs::create_dir_all(dir)?;
             hebb::io::write_json(&path, &sim.checkpoint())?;
             if stop_after_steps.is_some_and(|s| sim.steps_done() >= s) {
-                return Ok(sim);
+                return Ok((sim, None));
             }
         }
     }
     let _ = std::fs::remove_file(&path);
-    Ok(sim)
+    Ok((sim, None))
 }
 
 /// What an experiment function returns before the summary is written.
