@@ -6,6 +6,8 @@
 //!   simulation's output never depends on thread count or scheduling;
 //! * [`pop`]: populations laid out as contiguous index ranges;
 //! * [`time`]: the integer time grid (steps of `dt`);
+//! * [`comm`]: the [`comm::Communicator`] seam that lets one network run
+//!   over several processes (single-process [`comm::Local`] by default);
 //! * [`Keyed`]: named values in a fixed order that serialise as a JSON object;
 //! * [`ParamError`]: the error raised for invalid user input, naming the field
 //!   and the allowed values.
@@ -18,6 +20,7 @@
 //! assert_eq!(a.random::<u64>(), b.random::<u64>());
 //! ```
 
+pub mod comm;
 pub mod keyed;
 pub mod pop;
 pub mod rng;

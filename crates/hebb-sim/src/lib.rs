@@ -123,6 +123,30 @@ impl Simulation {
     /// Validate `config`, build the network and an empty recorder.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
         let network = Network::build(&config)?;
+        Self::with_network(config, network)
+    }
+
+    /// The part of the run of `config` that rank `comm.rank()` of
+    /// `comm.size()` owns: the block [`hebb_core::comm::block_range`] of the
+    /// neurons, exchanging spikes through `comm` every step (see
+    /// [`Network::build_block`]). Run every rank's part in lockstep (e.g. one
+    /// MPI process each); together they give bit for bit the spikes and
+    /// weights of [`Simulation::new`]'s run, for any number of ranks.
+    ///
+    /// On every rank, whatever the recorder derives from spikes (rates,
+    /// raster, covariances, the spike sink, the spike cap) is global;
+    /// voltages and mean currents cover only the rank's own neurons, and
+    /// weight records and snapshots only its own synapses (use
+    /// [`Network::gather_recurrent`] for all of them). Checkpoints are not
+    /// supported for parts.
+    pub fn new_distributed(config: SimConfig, comm: Box<dyn hebb_core::comm::Communicator>) -> Result<Self, SimError> {
+        config.validate()?;
+        let block = hebb_core::comm::block_range(config.population_sizes().iter().sum(), comm.rank(), comm.size());
+        let network = Network::build_block(&config, block, comm)?;
+        Self::with_network(config, network)
+    }
+
+    fn with_network(config: SimConfig, network: Network) -> Result<Self, SimError> {
         let grid = TimeGrid::new(config.run.dt_ms, config.run.duration_ms)?;
         let rc = &config.record;
         let dt = grid.dt_ms;

@@ -3,13 +3,15 @@
 use crate::SimError;
 use crate::config::SimConfig;
 use hebb_connectivity::{Block, Csr, bernoulli};
+use hebb_core::comm::Communicator;
 use hebb_core::rng::{Purpose, key_hash, stream};
-use hebb_core::{Kind, PopLayout, Population};
+use hebb_core::{Kind, ParamError, PopLayout, Population};
 use hebb_neurons::{NeuronKind, NeuronModel};
 use hebb_stimulus::{ExtSpike, LayerTrain, PoissonDrive};
 use rand::RngExt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// Per-neuron dynamic state, struct-of-arrays.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +81,14 @@ pub trait StepObserver {
 }
 
 /// A built spiking network: layout, synapses, inputs and state.
+///
+/// A network is either whole ([`Network::build`]) or one *block* of a
+/// network distributed over several ranks ([`Network::build_block`]): the
+/// block owns the neurons `lo..hi` and the synapses onto them, integrates
+/// only its own neurons, and learns every other rank's spikes through a
+/// [`Communicator`] once per step. Blocks tiling `0..N` in rank order give
+/// bit for bit the spikes and weights of the whole network (crate README,
+/// "Distributed runs").
 pub struct Network {
     /// Populations as index ranges.
     pub layout: PopLayout,
@@ -86,7 +96,9 @@ pub struct Network {
     pub neuron: NeuronKind,
     /// Step (ms).
     pub dt: f64,
-    /// Recurrent synapses, CSR by presynaptic neuron, weights J = j/√N.
+    /// Recurrent synapses, CSR by presynaptic neuron, weights J = j/√N. In a
+    /// block, only the synapses onto the block's neurons (targets keep their
+    /// global ids).
     pub recurrent: Csr,
     /// External layers.
     pub external: Vec<ExternalInput>,
@@ -104,6 +116,12 @@ pub struct Network {
     pool: Option<rayon::ThreadPool>,
     spiked: Vec<u32>,
     ext_counts: Vec<usize>,
+    /// The neurons this network integrates (all of them unless a block).
+    block: Range<usize>,
+    /// Exchanges the spike lists of the blocks; `None` for a whole network.
+    comm: Option<Box<dyn Communicator>>,
+    /// This block's own spikes of the step, before the exchange.
+    local_spiked: Vec<u32>,
 }
 
 impl Network {
@@ -112,6 +130,31 @@ impl Network {
     /// generators, and initial potentials uniform on the model's range
     /// (stream `(seed, InitialState, [neuron])`).
     pub fn build(cfg: &SimConfig) -> Result<Self, SimError> {
+        Self::build_part(cfg, None, None)
+    }
+
+    /// Build the block `block` (global neuron ids `lo..hi`) of the network
+    /// of `cfg`, exchanging spikes through `comm` (whose rank must own
+    /// exactly this block; see [`hebb_core::comm::block_range`]).
+    ///
+    /// Synapses are drawn exactly as for the whole network (one stream per
+    /// presynaptic neuron, global ids) and then filtered to those onto the
+    /// block, so each rank pays the generation cost of all synapses once
+    /// and keeps the memory of its own. External layers generate every
+    /// unit's train on every rank (keyed by global unit id) and deliver only
+    /// to the block. Neuron state arrays keep their global size (O(N) per
+    /// rank); entries outside the block are not integrated, so voltages and
+    /// currents recorded there are meaningless, while everything derived
+    /// from spikes (rates, covariances, traces) is global on every rank.
+    pub fn build_block(cfg: &SimConfig, block: Range<usize>, comm: Box<dyn Communicator>) -> Result<Self, SimError> {
+        Self::build_part(cfg, Some(block), Some(comm))
+    }
+
+    fn build_part(
+        cfg: &SimConfig,
+        block: Option<Range<usize>>,
+        comm: Option<Box<dyn Communicator>>,
+    ) -> Result<Self, SimError> {
         cfg.validate()?;
         let sizes = cfg.population_sizes();
         let layout = PopLayout::new(
@@ -123,6 +166,15 @@ impl Network {
                 .collect(),
         )?;
         let n = layout.len();
+        let block = block.unwrap_or(0..n);
+        if block.start > block.end || block.end > n {
+            return Err(ParamError::new(
+                "block",
+                format!("{}..{}", block.start, block.end),
+                format!("a range lo..hi with lo <= hi <= N = {n}"),
+            )
+            .into());
+        }
         let sqrt_n = (cfg.network.n as f64).sqrt();
         let seed = cfg.run.seed;
         let blocks: Vec<Block> = cfg
@@ -135,7 +187,7 @@ impl Network {
                 Block { pre, post, p: c.p, weight: (c.j / sqrt_n) as f32, autapses: c.autapses }
             })
             .collect();
-        let recurrent = bernoulli(n, n, &blocks, seed, 0)?;
+        let recurrent = onto_block(bernoulli(n, n, &blocks, seed, 0)?, &block)?;
         let mut external = Vec::new();
         for (i, x) in cfg.external.iter().enumerate() {
             let size = cfg.external_size(i);
@@ -150,7 +202,7 @@ impl Network {
                     autapses: true,
                 })
                 .collect();
-            let csr = bernoulli(size, n, &blocks, seed, 1 + i as u64)?;
+            let csr = onto_block(bernoulli(size, n, &blocks, seed, 1 + i as u64)?, &block)?;
             let train = LayerTrain::new(&cfg.layer(i), cfg.run.dt_ms, seed, i as u64)
                 .map_err(|e| e.within(&format!("external[{i}]")))?;
             external.push(ExternalInput { train, csr, pending: Vec::new(), cursor: 0, chunk: None });
@@ -201,7 +253,62 @@ impl Network {
             pool,
             spiked: Vec::new(),
             plastic: Vec::new(),
+            block,
+            comm,
+            local_spiked: Vec::new(),
         })
+    }
+
+    /// The neurons this network integrates: `0..N` unless it is a block.
+    pub fn block(&self) -> Range<usize> {
+        self.block.clone()
+    }
+
+    /// The communicator of a block (`None` for a whole network), e.g. to
+    /// gather results after a run.
+    pub fn communicator(&mut self) -> Option<&mut (dyn Communicator + 'static)> {
+        self.comm.as_deref_mut()
+    }
+
+    /// The recurrent synapses of the whole global network, in the whole
+    /// network's CSR order (presynaptic-major, targets increasing): on rank
+    /// 0 of a distributed network, and always for a whole network; `None`
+    /// on the other ranks. A collective: every rank must call it. Gathers
+    /// O(synapses) words to rank 0.
+    ///
+    /// Row `k` of the global CSR is the concatenation, in rank order, of the
+    /// blocks' rows `k`, because blocks are contiguous and targets increase.
+    pub fn gather_recurrent(&mut self) -> Option<Csr> {
+        let Some(comm) = self.comm.as_deref_mut() else { return Some(self.recurrent.clone()) };
+        let (mut offsets, mut targets, mut bits) = (Vec::new(), Vec::new(), Vec::new());
+        comm.gather_u32(self.recurrent.offsets(), &mut offsets);
+        comm.gather_u32(self.recurrent.targets(), &mut targets);
+        let local: Vec<u32> = self.recurrent.weights().iter().map(|w| w.to_bits()).collect();
+        comm.gather_u32(&local, &mut bits);
+        if comm.rank() != 0 {
+            return None;
+        }
+        let rows = self.recurrent.offsets().len();
+        let parts: Vec<&[u32]> = offsets.chunks_exact(rows).collect();
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut at = 0;
+        for o in &parts {
+            starts.push(at);
+            at += *o.last().expect("n_pre + 1 offsets") as usize;
+        }
+        let mut csr_offsets = Vec::with_capacity(rows);
+        csr_offsets.push(0u32);
+        let (mut t_out, mut w_out) = (Vec::with_capacity(targets.len()), Vec::with_capacity(bits.len()));
+        for k in 0..rows - 1 {
+            for (o, &s) in parts.iter().zip(&starts) {
+                let r = s + o[k] as usize..s + o[k + 1] as usize;
+                t_out.extend_from_slice(&targets[r.clone()]);
+                w_out.extend(bits[r].iter().map(|&b| f32::from_bits(b)));
+            }
+            csr_offsets.push(t_out.len() as u32);
+        }
+        let csr = Csr::from_parts(self.recurrent.n_post(), csr_offsets, t_out, w_out);
+        Some(csr.expect("blocks in rank order concatenate to a valid CSR"))
     }
 
     /// Number of recurrent neurons.
@@ -229,7 +336,9 @@ impl Network {
     ///    the same way.
     /// 2. **Membrane.** One forward-Euler step of V, with I^e and I^i as the
     ///    previous step left them (decayed) and I^x including phase 1.
-    /// 3. **Threshold.** S = { j : V_j ≥ V_th }.
+    /// 3. **Threshold.** S = { j : V_j ≥ V_th }. A block finds the spikes of
+    ///    its own neurons and all-gathers them with the other blocks (rank
+    ///    order = ascending ids), so every block continues with the whole S.
     /// 4. **Recurrent delivery.** Each k ∈ S jumps I^e (k excitatory) or I^i
     ///    (k inhibitory) of its targets by J_jk/τ. There is no delay: the
     ///    jump is decayed once in phase 7, then enters V in the next step.
@@ -274,29 +383,30 @@ impl Network {
                 deliver(&mut st.ix, targets, weights, inv_tau_x / dx);
             }
         }
+        let (lo, hi) = (self.block.start, self.block.end);
         if let Some((drive, key)) = &self.drive {
-            drive.add(*key, n, 0, &mut st.ie, 1.0 / de);
+            drive.add(*key, n, lo as u64, &mut st.ie[lo..hi], 1.0 / de);
         }
 
         // 7 (of the previous step), 2, 3: decay, integrate and threshold,
-        // chunk by chunk.
+        // chunk by chunk, over this network's neurons (all, unless a block).
         let pass = NeuronPass { model: self.neuron.model(), dt, decay: self.decay };
         self.spiked.clear();
         match &self.pool {
             None => {
-                for (c, chunk) in st.chunks_mut().enumerate() {
-                    pass.run(chunk, c * CHUNK, &mut self.spiked);
+                for (c, chunk) in st.chunks_mut(lo..hi).enumerate() {
+                    pass.run(chunk, lo + c * CHUNK, &mut self.spiked);
                 }
             }
             Some(pool) => {
-                let chunks: Vec<ChunkState<'_>> = st.chunks_mut().collect();
+                let chunks: Vec<ChunkState<'_>> = st.chunks_mut(lo..hi).collect();
                 let found: Vec<Vec<u32>> = pool.install(|| {
                     chunks
                         .into_par_iter()
                         .enumerate()
                         .map(|(c, chunk)| {
                             let mut s = Vec::new();
-                            pass.run(chunk, c * CHUNK, &mut s);
+                            pass.run(chunk, lo + c * CHUNK, &mut s);
                             s
                         })
                         .collect()
@@ -306,6 +416,13 @@ impl Network {
                     self.spiked.extend_from_slice(&s);
                 }
             }
+        }
+        // 3b. In a block, exchange: every rank learns every rank's spikes.
+        //    Blocks are contiguous and concatenated in rank order, so the
+        //    list is the ascending one a whole network finds, on all ranks.
+        if let Some(comm) = self.comm.as_deref_mut() {
+            std::mem::swap(&mut self.spiked, &mut self.local_spiked);
+            comm.all_gather_u32(&self.local_spiked, &mut self.spiked);
         }
 
         // 4. Recurrent delivery.
@@ -362,13 +479,13 @@ struct ChunkState<'a> {
 }
 
 impl NeuronState {
-    fn chunks_mut(&mut self) -> impl Iterator<Item = ChunkState<'_>> {
-        self.v
+    fn chunks_mut(&mut self, r: Range<usize>) -> impl Iterator<Item = ChunkState<'_>> {
+        self.v[r.clone()]
             .chunks_mut(CHUNK)
-            .zip(self.refractory.chunks_mut(CHUNK))
-            .zip(self.ie.chunks_mut(CHUNK))
-            .zip(self.ii.chunks_mut(CHUNK))
-            .zip(self.ix.chunks_mut(CHUNK))
+            .zip(self.refractory[r.clone()].chunks_mut(CHUNK))
+            .zip(self.ie[r.clone()].chunks_mut(CHUNK))
+            .zip(self.ii[r.clone()].chunks_mut(CHUNK))
+            .zip(self.ix[r].chunks_mut(CHUNK))
             .map(|((((v, refractory), ie), ii), ix)| ChunkState { v, refractory, ie, ii, ix })
     }
 }
@@ -395,6 +512,24 @@ impl NeuronPass<'_> {
             }
         }
     }
+}
+
+/// Keep the synapses of `csr` onto `block` (all of them when the block
+/// covers every target), in the same order, with global target ids.
+fn onto_block(csr: Csr, block: &Range<usize>) -> Result<Csr, SimError> {
+    if block.start == 0 && block.end >= csr.n_post() {
+        return Ok(csr);
+    }
+    let mut offsets = Vec::with_capacity(csr.n_pre() + 1);
+    offsets.push(0u32);
+    let (mut targets, mut weights) = (Vec::new(), Vec::new());
+    for k in 0..csr.n_pre() {
+        let r = csr.row_range_to(k, block);
+        targets.extend_from_slice(&csr.targets()[r.clone()]);
+        weights.extend_from_slice(&csr.weights()[r]);
+        offsets.push(targets.len() as u32);
+    }
+    Ok(Csr::from_parts(csr.n_post(), offsets, targets, weights)?)
 }
 
 /// Scatter-add one presynaptic row into a current: I[t] += J·(1/τ).
