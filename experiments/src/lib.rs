@@ -19,6 +19,7 @@ pub mod akil_initial;
 pub mod akil_optogenetic;
 pub mod akil_perturbation;
 pub mod akil_timescales;
+pub mod akil_windows;
 pub mod clark;
 pub mod clark_dmft;
 pub mod clark_lyapunov;

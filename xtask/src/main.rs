@@ -119,6 +119,7 @@ const EXPERIMENTS: &[&str] = &[
     "akil_g_optogenetic",
     "akil_h_initial",
     "akil_i_correlations",
+    "akil_j_windows",
     "akil_k_timescales",
     "akil_m_istdp_pair",
     "akil_n_perturbation",
