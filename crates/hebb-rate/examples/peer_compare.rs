@@ -1,14 +1,19 @@
 //! Side by side with the numpy peer (`../shared/peers/clark_ref.py`).
 //!
 //! ```text
-//! cargo run --release -p hebb-rate --example rate_peer_compare -- bench [--N 1000] [--threads 1] [--reps 10] [--steps 200]
+//! cargo run --release -p hebb-rate --example rate_peer_compare -- bench [--Ns 1000,4000] [--rounds 2] [--tau_s 1] [--threads 1]
+//! cargo run --release -p hebb-rate --example rate_peer_compare -- split [--N 1000] [--steps 200] [--reps 5]
 //! cargo run --release -p hebb-rate --example rate_peer_compare -- stats [--N 1000] [--g 2] [--k 1] [--tau_s 1] [--seed 11]
 //!                                                         [--t_burn 100] [--t_end 800] [--kernel dense|history]
 //! ```
 //!
-//! `bench` times one Euler step of the dense and history kernels at
-//! (k, τ_s) = (2, 1) and (2, 10) — the peer's `bench` defaults — and runs the
-//! peer's `bench` for `dense_syr` and `history` in the same invocation.
+//! `bench` times one Euler step of our dense and history kernels (g J*
+//! stored in f64, f32 and binary16) and the peer's `dense_syr` and `history`
+//! kernels at k = 2, τ_s = 1 for N = 1000 and 4000, in rounds (ours, then
+//! the peer's, per N) in one invocation, and prints per-step wall and CPU
+//! times, the bytes each side moves per step, and the ratios.
+//! `split` times the pieces of our step (φ, the synaptic kernel alone, the
+//! rest = the quenched GEMV and the x update).
 //! `stats` runs the same model (same N, g, k, τ_s, dt, T; *not* the same
 //! random numbers: the peer draws from numpy's generator) on both sides and
 //! prints the chaotic-state statistics next to each other.
@@ -24,7 +29,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use hebb_rate::{ChaosStats, CouplingPrecision, DenseNetwork, HistoryNetwork, RateNetwork, RateParams, SynapticKernel};
+use hebb_rate::{
+    ChaosStats, CouplingPrecision, DenseNetwork, HistoryNetwork, RateFunction, RateNetwork, RateParams, SynapticKernel,
+};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -79,13 +86,16 @@ fn process_cpu() -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
-/// CPU seconds of the calling thread (ns resolution), from schedstat.
+/// CPU seconds of the calling thread (`CLOCK_THREAD_CPUTIME_ID`, ns
+/// resolution; /proc's schedstat only advances at scheduler ticks).
 fn thread_cpu() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map(|ns| ns * 1e-9)
-        .unwrap_or(f64::NAN)
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return f64::NAN;
+    }
+    ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
 }
 
 fn loadavg() -> String {
@@ -119,149 +129,167 @@ impl Args {
     }
 }
 
-/// (best wall ms/step, thread-CPU ms/step of that rep, process-CPU ms/step of that rep, all wall).
-fn time_kernel<K: SynapticKernel>(
-    p: &RateParams,
-    seed: u64,
-    warm: u64,
-    steps: u64,
-    reps: usize,
-) -> (f64, f64, f64, Vec<f64>) {
-    let mut net = RateNetwork::<K>::new(p, seed).expect("valid parameters");
-    net.run(warm);
-    let mut runs = Vec::new();
-    for _ in 0..reps {
-        let (c0, t0, w0) = (process_cpu(), thread_cpu(), Instant::now());
-        net.run(steps);
-        let w = w0.elapsed().as_secs_f64();
-        let (c, t) = (process_cpu() - c0, thread_cpu() - t0);
-        runs.push((1e3 * w / steps as f64, 1e3 * t / steps as f64, 1e3 * c / steps as f64));
-    }
-    let best = runs.iter().cloned().min_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
-    (best.0, best.1, best.2, runs.iter().map(|r| r.0).collect())
+/// Per-step times of one configuration: best wall ms and best thread-CPU
+/// ms over the repetitions (each minimum separately).
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: f64,
+    cpu: f64,
 }
 
+impl Timing {
+    const NONE: Timing = Timing { wall: f64::INFINITY, cpu: f64::INFINITY };
+    fn min(self, o: Timing) -> Timing {
+        Timing { wall: self.wall.min(o.wall), cpu: self.cpu.min(o.cpu) }
+    }
+}
+
+fn time_kernel<K: SynapticKernel>(p: &RateParams, seed: u64, warm: u64, steps: u64, reps: usize) -> Timing {
+    let mut net = RateNetwork::<K>::new(p, seed).expect("valid parameters");
+    net.run(warm);
+    let mut best = Timing::NONE;
+    for _ in 0..reps {
+        let (t0, w0) = (thread_cpu(), Instant::now());
+        net.run(steps);
+        let w = w0.elapsed().as_secs_f64();
+        let t = thread_cpu() - t0;
+        best = best.min(Timing { wall: 1e3 * w / steps as f64, cpu: 1e3 * t / steps as f64 });
+    }
+    best
+}
+
+/// Run the peer's `bench` for one kernel; best wall and best CPU ms/step.
+#[allow(clippy::too_many_arguments)]
+fn time_peer(kernel: &str, n: usize, k: f64, tau_s: f64, warm: u64, steps: u64, reps: usize, threads: usize) -> Timing {
+    let args: Vec<String> = [
+        "--threads".to_string(),
+        threads.to_string(),
+        "bench".into(),
+        "--N".into(),
+        n.to_string(),
+        "--skip_check".into(),
+        "--kernels".into(),
+        kernel.into(),
+        "--time_params".into(),
+        format!("{k},{tau_s}"),
+        "--reps".into(),
+        reps.to_string(),
+        "--time_steps".into(),
+        steps.to_string(),
+        "--warm_steps".into(),
+        warm.to_string(),
+        "--threads".into(),
+        threads.to_string(),
+    ]
+    .to_vec();
+    let min = |v: &serde_json::Value| -> f64 {
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).fold(f64::INFINITY, f64::min)).unwrap_or(f64::INFINITY)
+    };
+    match run_peer(&args).as_ref().and_then(|v| v["timings"].as_array().and_then(|a| a.first().cloned())) {
+        Some(t) => Timing { wall: min(&t["all_wall_ms"]), cpu: min(&t["all_cpu_ms"]) },
+        None => Timing { wall: f64::NAN, cpu: f64::NAN },
+    }
+}
+
+/// Bytes a step must move through the memory hierarchy, in MB (each stored
+/// value read or written once per step; the vectors of length N are
+/// negligible). `jb` = bytes per stored coupling.
+fn bytes_ours(n: usize, kernel: &str, jb: f64, l: usize) -> f64 {
+    let (n, l) = (n as f64, l as f64);
+    let a = if kernel == "dense" { 16.0 * n * (n + 1.0) / 2.0 } else { 8.0 * l * n };
+    (jb * n * n + a) / 1e6
+}
+
+/// The peer's bytes per step: `dense_syr` = g J* GEMV (8 N²) + `dsymv` on
+/// the upper triangle (4 N²) + `dsyr` read and write (8 N²); `history` =
+/// GEMV + two passes over the L × N ring buffer.
+fn bytes_peer(n: usize, kernel: &str, l: usize) -> f64 {
+    let (n, l) = (n as f64, l as f64);
+    if kernel == "dense" { 20.0 * n * n / 1e6 } else { (8.0 * n * n + 16.0 * l * n) / 1e6 }
+}
+
+/// Ours against the peer at every N of `--Ns` (default 1000,4000): both
+/// kernels, J* stored in f64 / f32 / binary16 on our side, k = 2, τ_s =
+/// `--tau_s` (default 1), one thread each. `--rounds` (default 2) repeats
+/// the whole comparison (ours, then the peer) and keeps the best time of
+/// each cell over all rounds, which suppresses the neighbours' load on the
+/// shared machine without favouring either side.
 fn bench(a: &Args) {
-    let n: usize = a.get("N", 1000);
-    let steps: u64 = a.get("steps", 200);
-    let reps: usize = a.get("reps", 10);
+    let ns: Vec<usize> = a.str("Ns", "1000,4000").split(',').filter_map(|x| x.trim().parse().ok()).collect();
     let threads: usize = a.get("threads", 1);
+    let rounds: usize = a.get("rounds", 2);
     let seed: u64 = a.get("seed", 11);
+    let (k, tau_s) = (2.0, a.get("tau_s", 1.0));
+    let precs = [CouplingPrecision::F64, CouplingPrecision::F32, CouplingPrecision::F16];
+    let (l0, c0, w0) = (loadavg(), process_cpu(), Instant::now());
+    println!("# bench: N = {ns:?}, k = {k}, tau_s = {tau_s}, threads = {threads}, rounds = {rounds}, load {l0}");
+    // [n][0 = dense, 1 = history][precision] and the peer's [n][kernel].
+    let mut ours = vec![[[Timing::NONE; 3]; 2]; ns.len()];
+    let mut peer = vec![[Timing::NONE; 2]; ns.len()];
+    let mut ls = vec![0usize; ns.len()];
+    for round in 0..rounds {
+        for (ni, &n) in ns.iter().enumerate() {
+            // About 0.1–0.3 s per repetition on either side.
+            let (steps, reps) =
+                if n <= 1500 { (400u64, 5usize) } else { ((2e8 / (n * n) as f64).ceil() as u64 * 2, 3) };
+            for (pi, &prec) in precs.iter().enumerate() {
+                let p = RateParams { n, g: 2.0, k, tau_s, coupling_precision: prec, ..Default::default() };
+                let d = time_kernel::<hebb_rate::DenseKernel>(&p, seed, 20, steps, reps);
+                ours[ni][0][pi] = ours[ni][0][pi].min(d);
+                // History only where its buffer is allowed (L × N bounded).
+                match p.history_length() {
+                    Ok(l) => {
+                        ls[ni] = l;
+                        // Fill the ring buffer first (the cost grows with the number
+                        // of stored vectors up to L; the peer always multiplies all L).
+                        let h = time_kernel::<hebb_rate::HistoryKernel>(&p, seed, l as u64 + 20, steps, reps);
+                        ours[ni][1][pi] = ours[ni][1][pi].min(h);
+                    }
+                    Err(e) => println!("# history kernel skipped at N = {n}: {e}"),
+                }
+            }
+            let pd = time_peer("dense_syr", n, k, tau_s, 20, steps, reps, threads);
+            peer[ni][0] = peer[ni][0].min(pd);
+            if ls[ni] > 0 {
+                let ph = time_peer("history", n, k, tau_s, ls[ni] as u64 + 20, steps, reps, threads);
+                peer[ni][1] = peer[ni][1].min(ph);
+            }
+            println!("# round {} N = {n} done, load {}", round + 1, loadavg());
+        }
+    }
     println!(
-        "# bench: N = {n}, {steps} steps x {reps} reps after 200 warm-up steps (200 + L for history), threads = {threads}, load {}",
+        "# all rounds: {:.0} s wall, {:.1} s CPU of this process (the peer runs as a child process), load {}",
+        w0.elapsed().as_secs_f64(),
+        process_cpu() - c0,
         loadavg()
     );
-    let mut ours = Vec::new();
-    for (k, tau_s) in [(2.0, 1.0), (2.0, 10.0)] {
-        for prec in [CouplingPrecision::F64, CouplingPrecision::F32] {
-            let p = RateParams { n, g: 2.0, k, tau_s, coupling_precision: prec, ..Default::default() };
-            let tag = if prec == CouplingPrecision::F64 { "" } else { " (J* f32)" };
-            let l = p.history_length().unwrap();
-            let d = time_kernel::<hebb_rate::DenseKernel>(&p, seed, 200, steps, reps);
-            // Fill the ring buffer first: the cost per step grows with the
-            // number of stored vectors up to L (the peer always uses all L).
-            let h = time_kernel::<hebb_rate::HistoryKernel>(&p, seed, 200 + l as u64, steps, reps);
-            ours.push((k, tau_s, format!("dense{tag}"), d, None));
-            ours.push((k, tau_s, format!("history{tag}"), h, Some(l)));
+    println!("# ms per Euler step, best over reps and rounds; CPU = this thread's CPU time (ours), process CPU (peer)");
+    println!(
+        "| N | kernel | J* | L | ours wall | ours CPU | MB/step | peer kernel | peer wall | peer CPU | peer MB/step | peer/ours (CPU) | peer/ours (wall) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (ni, &n) in ns.iter().enumerate() {
+        for (ki, kname) in ["dense", "history"].iter().enumerate() {
+            let pk = if ki == 0 { "dense_syr" } else { "history" };
+            let pt = peer[ni][ki];
+            let l = if ki == 0 { "—".to_string() } else { ls[ni].to_string() };
+            for (pi, jname) in ["f64", "f32", "f16"].iter().enumerate() {
+                let o = ours[ni][ki][pi];
+                let jb = [8.0, 4.0, 2.0][pi];
+                println!(
+                    "| {n} | {kname} | {jname} | {l} | {:.3} | {:.3} | {:.1} | {pk} | {:.3} | {:.3} | {:.1} | {:.2} | {:.2} |",
+                    o.wall,
+                    o.cpu,
+                    bytes_ours(n, kname, jb, ls[ni]),
+                    pt.wall,
+                    pt.cpu,
+                    bytes_peer(n, kname, ls[ni]),
+                    pt.cpu / o.cpu,
+                    pt.wall / o.wall
+                );
+            }
         }
     }
-    let mut peer_t: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
-    let args: Vec<String> = [
-        "--threads",
-        &threads.to_string(),
-        "bench",
-        "--N",
-        &n.to_string(),
-        "--skip_check",
-        "--kernels",
-        "dense_syr",
-        "history",
-        "--time_params",
-        "2,1",
-        "2,10",
-        "--reps",
-        &reps.to_string(),
-        "--time_steps",
-        &steps.to_string(),
-        "--warm_steps",
-        "200",
-        "--threads",
-        &threads.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let peer_load = loadavg();
-    if let Some(v) = run_peer(&args)
-        && let Some(ts) = v["timings"].as_array()
-    {
-        for t in ts {
-            let key =
-                (t["kernel"].as_str().unwrap_or("").to_string(), format!("{}", t["tau_s"].as_f64().unwrap_or(0.0)));
-            peer_t.insert(
-                key,
-                (
-                    t["best_wall_ms_per_step"].as_f64().unwrap_or(f64::NAN),
-                    t["cpu_ms_per_step_of_best"].as_f64().unwrap_or(f64::NAN),
-                ),
-            );
-        }
-    }
-    // The peer's history kernel multiplies its whole L × N buffer every
-    // step, but rows never written are untouched zero pages (cheap to read):
-    // with 200 warm-up steps and 10 × 200 timed steps, its τ_s = 10 buffer
-    // (L = 3209) is never full. Time it again with a full buffer.
-    let full_warm = 3500;
-    let args_full: Vec<String> = [
-        "--threads",
-        &threads.to_string(),
-        "bench",
-        "--N",
-        &n.to_string(),
-        "--skip_check",
-        "--kernels",
-        "history",
-        "--time_params",
-        "2,10",
-        "--reps",
-        "3",
-        "--time_steps",
-        &steps.to_string(),
-        "--warm_steps",
-        &full_warm.to_string(),
-        "--threads",
-        &threads.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut peer_full = (f64::NAN, f64::NAN);
-    if let Some(v) = run_peer(&args_full)
-        && let Some(t) = v["timings"].as_array().and_then(|a| a.first())
-    {
-        peer_full = (
-            t["best_wall_ms_per_step"].as_f64().unwrap_or(f64::NAN),
-            t["cpu_ms_per_step_of_best"].as_f64().unwrap_or(f64::NAN),
-        );
-    }
-    println!("# peer ran with load {peer_load}; times are ms per Euler step (best of {reps})");
-    println!(
-        "| k | τ_s | hebb kernel | L | wall | thread CPU | process CPU | peer kernel | peer wall | peer CPU | peer/hebb (wall) |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for (k, tau_s, name, (w, tc, pc, _), l) in &ours {
-        let pk = if name.starts_with("dense") { "dense_syr" } else { "history" };
-        let (pw, pc2) = peer_t.get(&(pk.to_string(), format!("{tau_s}"))).cloned().unwrap_or((f64::NAN, f64::NAN));
-        println!(
-            "| {k} | {tau_s} | {name} | {} | {w:.3} | {tc:.3} | {pc:.3} | {pk} | {pw:.3} | {pc2:.3} | {:.2} |",
-            l.map(|l| l.to_string()).unwrap_or("—".into()),
-            pw / w
-        );
-    }
-    println!(
-        "# peer history at τ_s = 10 with a full buffer ({full_warm} warm-up steps, best of 3): wall {:.3} ms, CPU {:.3} ms per step",
-        peer_full.0, peer_full.1
-    );
 }
 
 fn stats(a: &Args) {
@@ -375,6 +403,53 @@ fn stats(a: &Args) {
     println!("| statistics wall s | {stats_wall:.2} | {:.2} | |", pf("stats_wall_s"));
 }
 
+/// Per-step time of the pieces of one Euler step (hebb side only): φ, the
+/// synaptic kernel alone, and the whole step (the difference is the
+/// quenched GEMV g J* φ plus the x update). Best of `reps` × `steps`.
+fn split(a: &Args) {
+    let n: usize = a.get("N", 1000);
+    let steps: u64 = a.get("steps", 200);
+    let reps: usize = a.get("reps", 5);
+    println!("# split: N = {n}, best of {reps} x {steps} steps, load {}", loadavg());
+    let best = |f: &mut dyn FnMut()| -> f64 {
+        let mut b = f64::INFINITY;
+        for _ in 0..reps {
+            let t0 = thread_cpu();
+            for _ in 0..steps {
+                f();
+            }
+            b = b.min(1e3 * (thread_cpu() - t0) / steps as f64);
+        }
+        b
+    };
+    for prec in [CouplingPrecision::F64, CouplingPrecision::F32, CouplingPrecision::F16] {
+        let p = RateParams { n, g: 2.0, k: 2.0, tau_s: 1.0, coupling_precision: prec, ..Default::default() };
+        let l = p.history_length().unwrap();
+        let mut net = DenseNetwork::new(&p, 11).unwrap();
+        net.run(200);
+        let phi = net.rates();
+        let mut out = vec![0.0; n];
+        let x = net.x().to_vec();
+        let t_phi = best(&mut || p.nonlinearity.phi_slice(&x, &mut out));
+        let mut dk = hebb_rate::DenseKernel::build(&p, None).unwrap();
+        let t_dense = best(&mut || dk.step(&phi, &mut out, true));
+        let mut hk = hebb_rate::HistoryKernel::build(&p, None).unwrap();
+        for _ in 0..l {
+            hk.step(&phi, &mut out, true);
+        }
+        let t_hist = best(&mut || hk.step(&phi, &mut out, true));
+        let t_net_d = best(&mut || net.step());
+        let mut hn = HistoryNetwork::new(&p, 11).unwrap();
+        hn.run(200 + l as u64);
+        let t_net_h = best(&mut || hn.step());
+        println!(
+            "{prec:?}: phi {t_phi:.4} | dense kernel {t_dense:.4} | dense step {t_net_d:.4} (rest {:.4}) | history kernel {t_hist:.4} | history step {t_net_h:.4} (rest {:.4}) ms",
+            t_net_d - t_dense - t_phi,
+            t_net_h - t_hist - t_phi
+        );
+    }
+}
+
 fn main() {
     let (cmd, a) = Args::parse();
     // The global pool decides the code path: with one thread every kernel
@@ -384,6 +459,7 @@ fn main() {
     match cmd.as_str() {
         "bench" => bench(&a),
         "stats" => stats(&a),
+        "split" => split(&a),
         _ => {
             println!("usage: rate_peer_compare bench|stats [--key value ...] (see the file's docs)");
         }

@@ -48,13 +48,17 @@
 //!
 //! ## Performance
 //!
-//! Both kernels are memory-bound loops with explicit AVX2 variants (chosen
-//! at run time, bit-identical to the portable code). At N = 1000 on the
-//! shared 2-core reference VM one f64 step takes ≈ 0.5 ms (dense) and
-//! ≈ 0.36 ms (history, τ_s = 1), against 0.69 and 0.38 ms for the numpy
-//! peer measured in the same run; storing g J* in f32
-//! ([`CouplingPrecision::F32`], arithmetic still f64) brings the dense step
-//! to ≈ 0.36–0.46 ms. The crate README has the protocol and all numbers.
+//! Both kernels are loops with explicit AVX2 variants (chosen at run time,
+//! bit-identical to the portable code); for N ≥ 1500 the dense kernel's
+//! packed pass takes four rows per sweep of their columns (same bits).
+//! Storing g J* in f32 or binary16 ([`CouplingPrecision`], arithmetic still
+//! f64, bit for bit the f64 run on the rounded matrix) cuts the bytes of the
+//! quenched GEMV, the dominant traffic. Against the numpy peer in the same
+//! invocation on the shared 2-core reference VM (one thread each, CPU time,
+//! load 2.5–4, three runs): N = 1000 with f32 J* 1.4–1.8× (dense) and
+//! 1.2–1.7× (history, τ_s = 1); N = 4000 with binary16 J* 1.8–2.1× (dense)
+//! and 1.87–1.95× (history). The crate README ("Speed") has the command, the
+//! protocol, all numbers and what limits each case.
 //!
 //! ## Reproducibility
 //!

@@ -6,22 +6,39 @@
 //! adds. The operation order is therefore part of the source, not of the
 //! compiler's vectoriser or of the thread schedule. There are two
 //! implementations of each loop with exactly that order: [`portable`]
-//! (plain Rust over lane arrays) and, on x86-64 CPUs that have it, `avx2`
-//! (explicit 256-bit intrinsics: four registers of four lanes). They give
-//! bit-identical results; the AVX2 one is chosen at run time. Rust never
-//! contracts `a * b + c` into a fused multiply-add, and the intrinsics used
-//! are separate multiplies and adds, so no FMA rounding differences appear
-//! either.
+//! (plain Rust over lane arrays) and, on x86-64 CPUs that have AVX2 and
+//! F16C, `avx2` (explicit 256-bit intrinsics: four registers of four
+//! lanes; the packed pass takes four rows per sweep of the columns with the
+//! lanes of single rows, see `avx2::fused_rows4`). They give bit-identical
+//! results; the AVX2 one is chosen at run time. Rust never contracts
+//! `a * b + c` into a fused multiply-add, and the intrinsics used are
+//! separate multiplies and adds, so no FMA rounding differences appear
+//! either. (FMA would not be faster here anyway: on the reference CPU (AMD
+//! Zen 3) multiplies and FMAs share the same two pipes, and the fused
+//! packed pass is bound by its four multiplies per stored entry.)
+//!
+//! Couplings stored in f32 or IEEE binary16 ([`f16_from_f64`],
+//! [`f16_to_f64`]) are widened exactly to f64 before the multiply, so a
+//! reduced-precision product has the same bits as the f64 product with the
+//! rounded matrix.
+
+/// Smallest N for which the packed pass takes four rows per sweep: it is
+/// 28–30 % faster once A streams from DRAM (N = 2000: 1.93 vs 2.53 ms;
+/// N = 4000: 8.2 vs 11.4–11.7 ms per pass, interleaved A/B on the reference
+/// VM) but 8–14 % slower while A sits in L3 (N = 1000: 0.21 vs 0.185 ms;
+/// its sixteen row-sum registers spill). Either way the bits are the same.
+pub(crate) const BLOCK_ROWS_MIN_N: usize = 1500;
 
 /// Number of accumulator lanes in every reduction.
 pub(crate) const LANES: usize = 16;
 
-/// Whether the CPU has AVX2 (checked once by `std`, then a relaxed load).
+/// Whether the CPU has AVX2 and F16C (every AVX2 CPU has F16C; checked
+/// once by `std`, then a relaxed load). The `avx2` module needs both.
 #[inline(always)]
 pub(crate) fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("f16c")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -42,6 +59,59 @@ pub(crate) fn reduce16(a: &[f64; LANES]) -> f64 {
         s[k] = v[k] + v[k + 4];
     }
     (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// IEEE 754 binary16 bits of `x`, rounded to nearest with ties to even
+/// (directly from f64, no intermediate f32 rounding); ±∞ beyond the range
+/// (|x| ≥ 65520), NaN stays NaN. Software, so identical on every platform.
+pub(crate) fn f16_from_f64(x: f64) -> u16 {
+    let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
+    let a = x.abs();
+    if a.is_nan() {
+        return 0x7e00;
+    }
+    if a >= 65520.0 {
+        return sign | 0x7c00;
+    }
+    if a < F16_MIN_NORMAL {
+        // Subnormal (or zero): an integer multiple of 2^-24, at most 1024
+        // (= the smallest normal, 0x0400, which the encoding gives as well).
+        let q = (a * 16_777_216.0).round_ties_even();
+        return sign | q as u16;
+    }
+    // Normal: a = m 2^(e − 10) with m in [1024, 2048); a carry of m to 2048
+    // moves into the exponent field by itself.
+    let e = ((a.to_bits() >> 52) as i32) - 1023;
+    let q = (a * pow2(10 - e)).round_ties_even() as u16;
+    sign | ((((e + 15) as u16) << 10) + (q - 1024))
+}
+
+/// The exact f64 value of the binary16 bits `h`.
+pub(crate) fn f16_to_f64(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let e = i32::from((h >> 10) & 0x1f);
+    let m = f64::from(h & 0x3ff);
+    let mag = match e {
+        0 => m * pow2(-24),
+        31 => {
+            if m == 0.0 {
+                f64::INFINITY
+            } else {
+                f64::NAN
+            }
+        }
+        _ => (1024.0 + m) * pow2(e - 25),
+    };
+    sign * mag
+}
+
+/// Smallest positive normal binary16 value, 2^-14.
+const F16_MIN_NORMAL: f64 = 6.103_515_625e-5;
+
+/// 2^e for |e| ≤ 1000 (exact).
+#[inline]
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((1023 + e) as u64) << 52)
 }
 
 /// The chunk-level loops, written once over the row-level primitives of the
@@ -99,9 +169,38 @@ macro_rules! chunk_loops {
             }
         }
 
+        /// [`gemv_rows`] for a binary16 matrix (entries widened exactly).
+        $(#[$attr])*
+        pub(crate) fn gemv_rows_f16(m: &[u16], ncols: usize, v: &[f64], out: &mut [f64]) {
+            let rows = out.len();
+            let r4 = rows - rows % 4;
+            for (blk, o) in m[..r4 * ncols].chunks_exact(4 * ncols).zip(out[..r4].chunks_exact_mut(4)) {
+                let r: [&[u16]; 4] = std::array::from_fn(|j| &blk[j * ncols..(j + 1) * ncols]);
+                o.copy_from_slice(&dot4_f16(r, v));
+            }
+            for (row, o) in m[r4 * ncols..].chunks_exact(ncols).zip(out[r4..].iter_mut()) {
+                *o = dot_f16(row, v);
+            }
+        }
+
+        /// [`gemv_multi`] for a binary16 matrix.
+        $(#[$attr])*
+        pub(crate) fn gemv_multi_f16(m: &[u16], ncols: usize, vs: &[&[f64]], out_t: &mut [f64]) {
+            let nv = vs.len();
+            for (row, o) in m.chunks_exact(ncols).zip(out_t.chunks_exact_mut(nv)) {
+                for (v, oa) in vs.iter().zip(o.iter_mut()) {
+                    *oa = dot_f16(row, v);
+                }
+            }
+        }
+
         /// Rows `r0..r1` of packed A (exactly those rows in `a`):
         /// `part[j − r0] += (A φ)_j` (those rows' contributions) and, if
         /// `update`, `A ← α A + β φ φᵀ` on those rows in the same pass.
+        /// For N ≥ [`BLOCK_ROWS_MIN_N`] rows go in blocks of four from `r0`
+        /// (`fused_rows4`), the last `(r1 − r0) mod 4` rows one at a time;
+        /// either way every value has the bits of single-row passes
+        /// (`fused_row`, `product_row`).
         $(#[$attr])*
         #[allow(clippy::too_many_arguments)]
         pub(crate) fn packed_chunk(
@@ -109,7 +208,22 @@ macro_rules! chunk_loops {
             alpha: f64, beta: f64, update: bool,
         ) {
             let mut off = 0;
-            for i in r0..r1 {
+            let mut i = r0;
+            // Blocks of four rows (see `fused_rows4`) for large N, then
+            // single rows (the same bits either way).
+            while n >= BLOCK_ROWS_MIN_N && i + 4 <= r1 {
+                let blk = 4 * (n - i) - 6;
+                let rows = &mut a[off..off + blk];
+                off += blk;
+                let y = &mut part[i - r0..];
+                if update {
+                    fused_rows4::<true>(rows, &phi[i..], y, alpha, beta);
+                } else {
+                    fused_rows4::<false>(rows, &phi[i..], y, alpha, beta);
+                }
+                i += 4;
+            }
+            for i in i..r1 {
                 let len = n - i;
                 let row = &mut a[off..off + len];
                 off += len;
@@ -165,7 +279,7 @@ macro_rules! chunk_loops {
 
 /// Plain Rust over lane arrays (any architecture).
 pub(crate) mod portable {
-    use super::{LANES, reduce16};
+    use super::{BLOCK_ROWS_MIN_N, LANES, f16_to_f64, reduce16};
 
     /// `Σ a_i b_i` over the common length: lanes, fold, remainder.
     #[inline]
@@ -196,6 +310,31 @@ pub(crate) mod portable {
     #[inline]
     pub(crate) fn dot4_f32(r: [&[f32]; 4], b: &[f64]) -> [f64; 4] {
         r.map(|a| dot_f32(a, b))
+    }
+
+    /// [`dot`] with the first factor stored as binary16 (widened exactly to
+    /// f64): the same lanes, folding and remainder order.
+    #[inline]
+    pub(crate) fn dot_f16(a: &[u16], b: &[f64]) -> f64 {
+        let n = a.len().min(b.len());
+        let m = n - n % LANES;
+        let mut acc = [0.0f64; LANES];
+        for (ac, bc) in a[..m].chunks_exact(LANES).zip(b[..m].chunks_exact(LANES)) {
+            for l in 0..LANES {
+                acc[l] += f16_to_f64(ac[l]) * bc[l];
+            }
+        }
+        let mut s = reduce16(&acc);
+        for j in m..n {
+            s += f16_to_f64(a[j]) * b[j];
+        }
+        s
+    }
+
+    /// Four [`dot_f16`]s against the same `b`.
+    #[inline]
+    pub(crate) fn dot4_f16(r: [&[u16]; 4], b: &[f64]) -> [f64; 4] {
+        r.map(|a| dot_f16(a, b))
     }
 
     /// [`dot`] with the first factor stored as f32 (widened exactly).
@@ -266,6 +405,28 @@ pub(crate) mod portable {
         }
         s += reduce16(&acc) + tail;
         y0[0] += s;
+    }
+
+    /// Four consecutive packed rows i0 … i0+3 (`a` starts at A_{i0,i0}
+    /// and holds exactly the four rows, `ph` = φ[i0..], `y` = the partial
+    /// sums from column i0 on): [`fused_row`] (if `UPD`) or [`product_row`]
+    /// for each row in turn. This is the definition; the AVX2 version does
+    /// the same in one pass over the columns.
+    #[inline]
+    pub(crate) fn fused_rows4<const UPD: bool>(a: &mut [f64], ph: &[f64], y: &mut [f64], alpha: f64, beta: f64) {
+        let len0 = ph.len();
+        let mut off = 0;
+        for k in 0..4 {
+            let len = len0 - k;
+            let row = &mut a[off..off + len];
+            off += len;
+            let pi = ph[k];
+            if UPD {
+                fused_row(row, &ph[k..], &mut y[k..], pi, alpha, beta * pi);
+            } else {
+                product_row(row, &ph[k..], &mut y[k..], pi);
+            }
+        }
     }
 
     /// `y += A v` for one packed row (no update).
@@ -350,11 +511,177 @@ pub(crate) mod portable {
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_op_in_unsafe_fn)]
 pub(crate) mod avx2 {
-    use super::LANES;
+    use super::{BLOCK_ROWS_MIN_N, LANES};
     use std::arch::x86_64::*;
 
+    /// See [`super::portable::fused_rows4`]: the four rows in one pass over
+    /// their common columns, so that per column φ_j and the partial sum y_j
+    /// are loaded and y_j stored once for four entries of A (instead of
+    /// once per entry), with the bits of four single-row passes:
+    ///
+    /// * y_j gets the rows' a_ij φ_i in row order, as with single rows;
+    /// * row k's sixteen lanes (lane l = columns i0 + k + 1 + l + 16m, the
+    ///   lanes of [`fused_row`]) are kept aligned to the common columns
+    ///   (lane' = (j − i0 − 4) mod 16, the same sequence of additions per
+    ///   lane), started from the corner columns j < i0 + 4, and rotated
+    ///   back before the `reduce16` fold; each row's remainder columns
+    ///   (beyond its last full group of sixteen) go to its tail sum.
+    ///
+    /// Blocks too short for two common groups of sixteen run as single rows.
+    #[target_feature(enable = "avx2,f16c")]
+    #[inline]
+    #[allow(clippy::needless_range_loop)] // rows × lanes index loops
+    pub(crate) fn fused_rows4<const UPD: bool>(a: &mut [f64], ph: &[f64], y: &mut [f64], alpha: f64, beta: f64) {
+        let len0 = ph.len();
+        assert!(len0 >= 4 && a.len() >= 4 * len0 - 6 && y.len() >= len0);
+        let t = (len0 - 4) / LANES;
+        if t < 2 {
+            let mut off = 0;
+            for k in 0..4 {
+                let len = len0 - k;
+                let row = &mut a[off..off + len];
+                off += len;
+                let pi = ph[k];
+                if UPD {
+                    fused_row(row, &ph[k..], &mut y[k..], pi, alpha, beta * pi);
+                } else {
+                    product_row(row, &ph[k..], &mut y[k..], pi);
+                }
+            }
+            return;
+        }
+        // A(i0 + k, i0 + c) = a[o[k] + c].
+        let o = [0, len0 - 1, 2 * len0 - 3, 3 * len0 - 6];
+        let p = [ph[0], ph[1], ph[2], ph[3]];
+        let bp = p.map(|x| beta * x);
+        // End (exclusive, relative column) of row k's full lane groups.
+        let e: [usize; 4] = std::array::from_fn(|k| k + 1 + LANES * ((len0 - k - 1) / LANES));
+        // Common vector loop over columns [4, cend); e[k] ≥ cend + 13.
+        let cend = 4 + LANES * (t - 1);
+        let lane = |c: usize| (c + LANES - 4) % LANES;
+        let mut lanes = [[0.0f64; LANES]; 4];
+        let mut diag = [0.0f64; 4];
+        for k in 0..4 {
+            diag[k] = a[o[k] + k] * p[k];
+            for c in k + 1..4 {
+                lanes[k][lane(c)] = 0.0 + a[o[k] + c] * ph[c];
+            }
+        }
+        let pv = p.map(|x| _mm256_set1_pd(x));
+        let bv = bp.map(|x| _mm256_set1_pd(x));
+        let av = _mm256_set1_pd(alpha);
+        let pa = a.as_mut_ptr();
+        let pr = o.map(|ok| pa.wrapping_add(ok));
+        let (pp, py) = (ph.as_ptr(), y.as_mut_ptr());
+        let mut acc = [[_mm256_setzero_pd(); 4]; 4];
+        for k in 0..4 {
+            for q in 0..4 {
+                // SAFETY: 4q + 3 < LANES = the length of `lanes[k]`.
+                acc[k][q] = unsafe { _mm256_loadu_pd(lanes[k].as_ptr().add(4 * q)) };
+            }
+        }
+        let mut c = 4;
+        while c < cend {
+            for q in 0..4 {
+                let cq = c + 4 * q;
+                // SAFETY: cq + 3 < cend ≤ len0, so every access is inside
+                // `ph`, `y` and (o[k] + cq + 3 < 4 len0 − 6) inside `a`.
+                unsafe {
+                    let pc = _mm256_loadu_pd(pp.add(cq));
+                    let mut yv = _mm256_loadu_pd(py.add(cq));
+                    for k in 0..4 {
+                        let v = _mm256_loadu_pd(pr[k].add(cq));
+                        acc[k][q] = _mm256_add_pd(acc[k][q], _mm256_mul_pd(v, pc));
+                        yv = _mm256_add_pd(yv, _mm256_mul_pd(v, pv[k]));
+                        if UPD {
+                            let an = _mm256_add_pd(_mm256_mul_pd(av, v), _mm256_mul_pd(bv[k], pc));
+                            _mm256_storeu_pd(pr[k].add(cq), an);
+                        }
+                    }
+                    _mm256_storeu_pd(py.add(cq), yv);
+                }
+            }
+            c += LANES;
+        }
+        for k in 0..4 {
+            for q in 0..4 {
+                // SAFETY: as above.
+                unsafe { _mm256_storeu_pd(lanes[k].as_mut_ptr().add(4 * q), acc[k][q]) };
+            }
+        }
+        let mut tail = [0.0f64; 4];
+        // Remaining columns: y and the update four at a time, the row-sum
+        // products routed one by one to their lane or to the tail.
+        let c4 = cend + (len0 - cend) / 4 * 4;
+        let mut c = cend;
+        while c < c4 {
+            let mut prod = [0.0f64; 4];
+            // SAFETY: c + 3 < c4 ≤ len0 (same bounds as the main loop).
+            unsafe {
+                let pc = _mm256_loadu_pd(pp.add(c));
+                let mut yv = _mm256_loadu_pd(py.add(c));
+                for k in 0..4 {
+                    let v = _mm256_loadu_pd(pr[k].add(c));
+                    _mm256_storeu_pd(prod.as_mut_ptr(), _mm256_mul_pd(v, pc));
+                    for (j, &x) in prod.iter().enumerate() {
+                        if c + j < e[k] {
+                            lanes[k][lane(c + j)] += x;
+                        } else {
+                            tail[k] += x;
+                        }
+                    }
+                    yv = _mm256_add_pd(yv, _mm256_mul_pd(v, pv[k]));
+                    if UPD {
+                        let an = _mm256_add_pd(_mm256_mul_pd(av, v), _mm256_mul_pd(bv[k], pc));
+                        _mm256_storeu_pd(pr[k].add(c), an);
+                    }
+                }
+                _mm256_storeu_pd(py.add(c), yv);
+            }
+            c += 4;
+        }
+        for c in c4..len0 {
+            let pc = ph[c];
+            let mut yv = y[c];
+            for k in 0..4 {
+                let v = a[o[k] + c];
+                if c < e[k] {
+                    lanes[k][lane(c)] += v * pc;
+                } else {
+                    tail[k] += v * pc;
+                }
+                yv += v * p[k];
+                if UPD {
+                    a[o[k] + c] = alpha * v + bp[k] * pc;
+                }
+            }
+            y[c] = yv;
+        }
+        let mut s = [0.0f64; 4];
+        for k in 0..4 {
+            // Old lane l of row k is lane' = (l + k + 13) mod 16.
+            let rot: [f64; LANES] = std::array::from_fn(|l| lanes[k][(l + k + 13) % LANES]);
+            s[k] = diag[k] + (super::reduce16(&rot) + tail[k]);
+        }
+        for c in 0..4 {
+            let mut yv = y[c];
+            for k in 0..c {
+                yv += a[o[k] + c] * p[k];
+            }
+            y[c] = yv + s[c];
+        }
+        if UPD {
+            for k in 0..4 {
+                for c in k..4 {
+                    let v = a[o[k] + c];
+                    a[o[k] + c] = alpha * v + bp[k] * ph[c];
+                }
+            }
+        }
+    }
+
     /// Fold four registers exactly like `reduce16`.
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     fn hsum(acc: [__m256d; 4]) -> f64 {
         let v_lo = _mm256_add_pd(acc[0], acc[2]);
@@ -367,7 +694,7 @@ pub(crate) mod avx2 {
     }
 
     /// See [`super::portable::dot`].
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
         let n = a.len().min(b.len());
@@ -393,7 +720,7 @@ pub(crate) mod avx2 {
     /// Four rows against one vector, each row with exactly the lanes and
     /// folding of [`dot`]: four concurrent memory streams instead of one
     /// (≈ 15–25 % more bandwidth from DRAM on the reference VM).
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn dot4(r: [&[f64]; 4], b: &[f64]) -> [f64; 4] {
         let n = b.len();
@@ -426,7 +753,7 @@ pub(crate) mod avx2 {
     }
 
     /// [`dot4`] with f32 rows (see [`dot_f32`]).
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn dot4_f32(r: [&[f32]; 4], b: &[f64]) -> [f64; 4] {
         let n = b.len();
@@ -458,8 +785,76 @@ pub(crate) mod avx2 {
         out
     }
 
+    /// See [`super::portable::dot4_f16`]: eight binary16 values are widened
+    /// to f32 (`vcvtph2ps`, exact) and then to f64 (exact), two registers
+    /// of the four per row and block of sixteen.
+    #[target_feature(enable = "avx2,f16c")]
+    #[inline]
+    pub(crate) fn dot4_f16(r: [&[u16]; 4], b: &[f64]) -> [f64; 4] {
+        let n = b.len();
+        assert!(r.iter().all(|x| x.len() == n));
+        let m = n - n % LANES;
+        let pb = b.as_ptr();
+        let pr = r.map(|x| x.as_ptr());
+        let mut acc = [[_mm256_setzero_pd(); 4]; 4];
+        let mut k = 0;
+        while k < m {
+            for h in 0..2 {
+                // SAFETY: k + 8h + 7 < m ≤ n = every row's length.
+                let (v0, v1) = unsafe { (_mm256_loadu_pd(pb.add(k + 8 * h)), _mm256_loadu_pd(pb.add(k + 8 * h + 4))) };
+                for (aj, pj) in acc.iter_mut().zip(pr) {
+                    let x = unsafe { _mm256_cvtph_ps(_mm_loadu_si128(pj.add(k + 8 * h) as *const __m128i)) };
+                    let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+                    let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x));
+                    aj[2 * h] = _mm256_add_pd(aj[2 * h], _mm256_mul_pd(lo, v0));
+                    aj[2 * h + 1] = _mm256_add_pd(aj[2 * h + 1], _mm256_mul_pd(hi, v1));
+                }
+            }
+            k += LANES;
+        }
+        let mut out = [0.0; 4];
+        for (o, (aj, row)) in out.iter_mut().zip(acc.into_iter().zip(r)) {
+            let mut s = hsum(aj);
+            for j in m..n {
+                s += super::f16_to_f64(row[j]) * b[j];
+            }
+            *o = s;
+        }
+        out
+    }
+
+    /// See [`super::portable::dot_f16`] (widening as in [`dot4_f16`]).
+    #[target_feature(enable = "avx2,f16c")]
+    #[inline]
+    pub(crate) fn dot_f16(a: &[u16], b: &[f64]) -> f64 {
+        let n = a.len().min(b.len());
+        let m = n - n % LANES;
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut acc = [_mm256_setzero_pd(); 4];
+        let mut k = 0;
+        while k < m {
+            for h in 0..2 {
+                // SAFETY: k + 8h + 7 < m ≤ n ≤ the length of both slices.
+                unsafe {
+                    let x = _mm256_cvtph_ps(_mm_loadu_si128(pa.add(k + 8 * h) as *const __m128i));
+                    let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+                    let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x));
+                    let (v0, v1) = (_mm256_loadu_pd(pb.add(k + 8 * h)), _mm256_loadu_pd(pb.add(k + 8 * h + 4)));
+                    acc[2 * h] = _mm256_add_pd(acc[2 * h], _mm256_mul_pd(lo, v0));
+                    acc[2 * h + 1] = _mm256_add_pd(acc[2 * h + 1], _mm256_mul_pd(hi, v1));
+                }
+            }
+            k += LANES;
+        }
+        let mut s = hsum(acc);
+        for j in m..n {
+            s += super::f16_to_f64(a[j]) * b[j];
+        }
+        s
+    }
+
     /// See [`super::portable::dot_f32`].
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn dot_f32(a: &[f32], b: &[f64]) -> f64 {
         let n = a.len().min(b.len());
@@ -484,7 +879,7 @@ pub(crate) mod avx2 {
     }
 
     /// See [`super::portable::axpy`].
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn axpy(s: f64, x: &[f64], y: &mut [f64]) {
         let n = x.len().min(y.len());
@@ -508,7 +903,7 @@ pub(crate) mod avx2 {
     /// See [`super::portable::lincomb`]. Column blocks of 16 stay in four
     /// registers while all rows are added in order, so `out` is written once
     /// instead of once per row.
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn lincomb(rows: &[&[f64]], coef: &[f64], out: &mut [f64]) {
         let n = out.len();
@@ -544,7 +939,7 @@ pub(crate) mod avx2 {
     }
 
     /// See [`super::portable::fused_row`].
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn fused_row(row: &mut [f64], ph: &[f64], y: &mut [f64], pi: f64, alpha: f64, bpi: f64) {
         let a0 = row[0];
@@ -587,7 +982,7 @@ pub(crate) mod avx2 {
     }
 
     /// See [`super::portable::product_row`].
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn product_row(row: &[f64], v: &[f64], y: &mut [f64], vi: f64) {
         let mut s = row[0] * vi;
@@ -624,7 +1019,7 @@ pub(crate) mod avx2 {
     }
 
     /// See [`super::portable::fused_row_rank2`].
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,f16c")]
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn fused_row_rank2(
@@ -681,7 +1076,7 @@ pub(crate) mod avx2 {
         y0[0] += s;
     }
 
-    chunk_loops!(#[target_feature(enable = "avx2")]);
+    chunk_loops!(#[target_feature(enable = "avx2,f16c")]);
 }
 
 /// Define `pub(crate) fn $name(args) -> ret` that calls `avx2::$name` when
@@ -728,6 +1123,14 @@ dispatch!(
 dispatch!(
     /// See `portable::gemv_rows_f32`.
     gemv_rows_f32(m: &[f32], ncols: usize, v: &[f64], out: &mut [f64])
+);
+dispatch!(
+    /// See `portable::gemv_rows_f16`.
+    gemv_rows_f16(m: &[u16], ncols: usize, v: &[f64], out: &mut [f64])
+);
+dispatch!(
+    /// See `portable::gemv_multi_f16`.
+    gemv_multi_f16(m: &[u16], ncols: usize, vs: &[&[f64]], out_t: &mut [f64])
 );
 dispatch!(
     /// See `portable::gemv_multi_f32`.
@@ -857,7 +1260,7 @@ mod tests {
         if !has_avx2() {
             return;
         }
-        for n in [1usize, 5, 16, 17, 37, 100] {
+        for n in [1usize, 4, 5, 11, 12, 16, 17, 35, 36, 37, 52, 53, 100, 203, 334, 1500, 1537] {
             let v = vecs(n, 7919);
             let w = vecs(n, 104729);
             let u = vecs(n, 31);
@@ -885,6 +1288,18 @@ mod tests {
             portable::packed_chunk(&mut a2, 0, n, n, &v, &mut p2, 0.9, 0.003, true);
             assert_eq!(a1, a2);
             assert_eq!(p1, p2);
+            // Product only (frozen), and a chunk that starts inside the matrix.
+            unsafe { avx2::packed_chunk(&mut a1, 0, n, n, &w, &mut p1, 0.9, 0.003, false) };
+            portable::packed_chunk(&mut a2, 0, n, n, &w, &mut p2, 0.9, 0.003, false);
+            assert_eq!(a1, a2);
+            assert_eq!(p1, p2);
+            let r0 = n / 3;
+            let off = packed_offset(n, r0);
+            let (mut c1, mut c2) = (vec![0.0; n - r0], vec![0.0; n - r0]);
+            unsafe { avx2::packed_chunk(&mut a1[off..], r0, n, n, &u, &mut c1, 0.8, -0.01, true) };
+            portable::packed_chunk(&mut a2[off..], r0, n, n, &u, &mut c2, 0.8, -0.01, true);
+            assert_eq!(a1, a2);
+            assert_eq!(c1, c2);
             unsafe { avx2::packed_chunk_rank2(&mut a1, 0, n, n, &v, &u, &mut p1, 0.9, 0.003) };
             portable::packed_chunk_rank2(&mut a2, 0, n, n, &v, &u, &mut p2, 0.9, 0.003);
             assert_eq!(a1, a2);
@@ -901,11 +1316,104 @@ mod tests {
         }
     }
 
+    /// binary16 codec: every finite bit pattern decodes to a value that
+    /// encodes back to the same bits; decoding is exact (checked against
+    /// the defining formula on a few patterns); encoding rounds to nearest
+    /// with ties to even, across normals, subnormals and the range end.
+    #[test]
+    fn f16_codec_round_trips_and_rounds_to_nearest_even() {
+        for h in 0..=u16::MAX {
+            let x = f16_to_f64(h);
+            if x.is_finite() {
+                assert_eq!(f16_from_f64(x), h, "{h:#06x} -> {x}");
+            }
+        }
+        assert_eq!(f16_to_f64(0x3c00), 1.0);
+        assert_eq!(f16_to_f64(0xc000), -2.0);
+        assert_eq!(f16_to_f64(0x7bff), 65504.0);
+        assert_eq!(f16_to_f64(0x0001), 2f64.powi(-24));
+        assert_eq!(f16_to_f64(0x0400), 2f64.powi(-14));
+        assert_eq!(f16_to_f64(0x03ff), 1023.0 * 2f64.powi(-24));
+        // Ties to even: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10.
+        assert_eq!(f16_from_f64(1.0 + 2f64.powi(-11)), 0x3c00);
+        assert_eq!(f16_from_f64(1.0 + 3.0 * 2f64.powi(-11)), 0x3c02);
+        assert_eq!(f16_from_f64(1.0 + 2f64.powi(-11) + 1e-12), 0x3c01);
+        assert_eq!(f16_from_f64(0.5 * 2f64.powi(-24)), 0x0000);
+        assert_eq!(f16_from_f64(1.5 * 2f64.powi(-24)), 0x0002);
+        assert_eq!(f16_from_f64(-65519.0), 0xfbff);
+        assert_eq!(f16_from_f64(65520.0), 0x7c00);
+        assert_eq!(f16_from_f64(-0.0), 0x8000);
+        // Nearest: no neighbouring pattern is closer (seeded sweep).
+        let mut z = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..100_000 {
+            z ^= z << 13;
+            z ^= z >> 7;
+            z ^= z << 17;
+            let x = ((z >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2f64.powi((z % 40) as i32 - 25);
+            let h = f16_from_f64(x);
+            let e = (f16_to_f64(h) - x).abs();
+            for nb in [h.wrapping_add(1), h.wrapping_sub(1)] {
+                let y = f16_to_f64(nb);
+                if y.is_finite() && (y >= 0.0) == (x >= 0.0) {
+                    assert!(e <= (y - x).abs(), "{x}: {h:#06x} vs {nb:#06x}");
+                }
+            }
+        }
+    }
+
+    /// The AVX2 binary16 product (hardware `vcvtph2ps` widening) equals the
+    /// portable one (software decoding) bit for bit, over every finite
+    /// pattern and the remainder lengths.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn f16_products_avx2_equal_portable() {
+        if !has_avx2() {
+            return;
+        }
+        let finite: Vec<u16> = (0..=u16::MAX).filter(|&h| f16_to_f64(h).is_finite()).collect();
+        let n = 96;
+        let b = vecs(n, 7919);
+        for rows in finite.chunks(4 * n) {
+            if rows.len() < 4 * n {
+                break;
+            }
+            let r: [&[u16]; 4] = std::array::from_fn(|j| &rows[j * n..(j + 1) * n]);
+            // SAFETY: AVX2 and F16C are available (checked above).
+            let x = unsafe { avx2::dot4_f16(r, &b) };
+            let y = portable::dot4_f16(r, &b);
+            assert_eq!(x.map(f64::to_bits), y.map(f64::to_bits));
+            // SAFETY: as above.
+            assert_eq!(unsafe { avx2::dot_f16(r[1], &b) }.to_bits(), y[1].to_bits());
+        }
+        for n in [1usize, 15, 16, 17, 40] {
+            let b = vecs(n, 31);
+            let m: Vec<u16> = (0..4 * n).map(|i| f16_from_f64(((i * 37) % 101) as f64 / 50.0 - 1.0)).collect();
+            let (mut o1, mut o2) = (vec![0.0; 4], vec![0.0; 4]);
+            // SAFETY: as above.
+            unsafe { avx2::gemv_rows_f16(&m, n, &b, &mut o1) };
+            portable::gemv_rows_f16(&m, n, &b, &mut o2);
+            assert_eq!(o1, o2);
+            let mut o3 = vec![0.0; 3];
+            unsafe { avx2::gemv_rows_f16(&m[..3 * n], n, &b, &mut o3) };
+            assert_eq!(o3[..], o2[..3]);
+            let (mut t1, mut t2) = (vec![0.0; 8], vec![0.0; 8]);
+            unsafe { avx2::gemv_multi_f16(&m, n, &[&b, &b], &mut t1) };
+            portable::gemv_multi_f16(&m, n, &[&b, &b], &mut t2);
+            assert_eq!(t1, t2);
+            assert_eq!(t1[0], o2[0]);
+        }
+    }
+
     /// The packed fused pass computes A φ (with the pre-update A) and the
     /// rank-1 update.
     #[test]
     fn packed_pass_is_a_symmetric_product_and_update() {
-        let n = 23;
+        for n in [3usize, 4, 23, 61] {
+            packed_pass_check(n);
+        }
+    }
+
+    fn packed_pass_check(n: usize) {
         let v = vecs(n, 13);
         let p = packed_len(n);
         let a: Vec<f64> = (0..p).map(|i| ((i * 37) % 19) as f64 * 0.1 - 0.9).collect();

@@ -7,7 +7,9 @@ use rayon::prelude::*;
 
 use crate::error::{RateError, checked_len, try_zeroed};
 use crate::kernel::{DenseKernel, HistoryKernel, NaiveKernel, SynapticKernel, parallel};
-use crate::math::{dot, gemv_multi, gemv_multi_f32, gemv_rows, gemv_rows_f32};
+use crate::math::{
+    dot, f16_from_f64, f16_to_f64, gemv_multi, gemv_multi_f16, gemv_multi_f32, gemv_rows, gemv_rows_f16, gemv_rows_f32,
+};
 use crate::nonlin::RateFunction;
 use crate::params::{CouplingDiagonal, CouplingPrecision, InitialSynapses, RateParams};
 
@@ -77,6 +79,9 @@ pub enum Couplings {
     F64(Vec<f64>),
     /// f32 storage (arithmetic still in f64).
     F32(Vec<f32>),
+    /// IEEE binary16 bits (arithmetic still in f64; see
+    /// [`CouplingPrecision::F16`]).
+    F16(Vec<u16>),
 }
 
 impl Couplings {
@@ -90,6 +95,21 @@ impl Couplings {
                 v.extend(gj.iter().map(|&x| x as f32));
                 Couplings::F32(v)
             }
+            CouplingPrecision::F16 => {
+                if let Some(x) = gj.iter().find(|x| x.abs() >= 65520.0) {
+                    return Err(hebb_core::ParamError::new(
+                        "coupling_precision",
+                        "f16",
+                        format!("f64 or f32: g J* has an entry {x:e} beyond the binary16 range (|x| < 65520)"),
+                    )
+                    .into());
+                }
+                let mut v: Vec<u16> = Vec::new();
+                v.try_reserve_exact(gj.len())
+                    .map_err(|_| RateError::Allocation { what: "couplings g J* (f16)", elements: gj.len() })?;
+                v.extend(gj.iter().map(|&x| f16_from_f64(x)));
+                Couplings::F16(v)
+            }
         })
     }
 
@@ -98,6 +118,7 @@ impl Couplings {
         match self {
             Couplings::F64(v) => v[i * n + j],
             Couplings::F32(v) => f64::from(v[i * n + j]),
+            Couplings::F16(v) => f16_to_f64(v[i * n + j]),
         }
     }
 
@@ -106,6 +127,7 @@ impl Couplings {
         match self {
             Couplings::F64(v) => v.clone(),
             Couplings::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Couplings::F16(v) => v.iter().map(|&x| f16_to_f64(x)).collect(),
         }
     }
 
@@ -130,6 +152,15 @@ impl Couplings {
                         .for_each(|(o, mm)| gemv_rows_f32(mm, n, v, o));
                 } else {
                     gemv_rows_f32(m, n, v, out);
+                }
+            }
+            Couplings::F16(m) => {
+                if par {
+                    out.par_chunks_mut(GEMV_ROWS)
+                        .zip(m.par_chunks(GEMV_ROWS * n))
+                        .for_each(|(o, mm)| gemv_rows_f16(mm, n, v, o));
+                } else {
+                    gemv_rows_f16(m, n, v, out);
                 }
             }
         }
@@ -160,6 +191,16 @@ impl Couplings {
                         .for_each(|(o, mm)| gemv_multi_f32(mm, n, vs, o));
                 } else {
                     gemv_multi_f32(m, n, vs, out_t);
+                }
+            }
+            Couplings::F16(m) => {
+                if par {
+                    out_t
+                        .par_chunks_mut(ROWS * nv)
+                        .zip(m.par_chunks(ROWS * n))
+                        .for_each(|(o, mm)| gemv_multi_f16(mm, n, vs, o));
+                } else {
+                    gemv_multi_f16(m, n, vs, out_t);
                 }
             }
         }

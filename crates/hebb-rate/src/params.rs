@@ -67,6 +67,14 @@ pub enum CouplingPrecision {
     F64,
     /// f32 storage (about 1.5–2× faster steps at N = 1000, see the README).
     F32,
+    /// IEEE binary16 storage: each g J*_ij rounded to nearest (ties to even)
+    /// with 11 significant bits (relative change ≤ 2^-11 ≈ 4.9e-4 for
+    /// |g J*_ij| ≥ 6.1e-5, absolute ≤ 3e-8 below), still an i.i.d. matrix
+    /// of variance g²/N to a relative 1e-7; a quarter of the f64 bytes, for
+    /// N where the quenched GEMV streams from DRAM (N ≳ 2000; see the
+    /// README). Building fails (naming `coupling_precision`) if an entry
+    /// exceeds the binary16 range (|g J*_ij| ≥ 65520).
+    F16,
 }
 
 /// Parameters of the network of spec §2:
@@ -116,7 +124,7 @@ pub struct RateParams {
     pub initial_synapses: InitialSynapses,
     /// Diagonal of J*: drawn (default) or zero.
     pub diagonal: CouplingDiagonal,
-    /// Storage of g J*: f64 (default) or f32 (faster, see
+    /// Storage of g J*: f64 (default), f32 or binary16 (faster, see
     /// [`CouplingPrecision`]).
     pub coupling_precision: CouplingPrecision,
     /// History kernel only: truncation tolerance, in (0, 1). The buffer

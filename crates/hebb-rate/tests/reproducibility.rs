@@ -22,6 +22,7 @@ fn bits(v: &[f64]) -> Vec<u64> {
 fn trajectories_are_bit_identical_for_any_thread_count() {
     let p = RateParams { n: 520, g: 2.0, k: 1.5, tau_s: 1.0, ..Default::default() };
     let pf = RateParams { coupling_precision: CouplingPrecision::F32, ..p.clone() };
+    let ph = RateParams { coupling_precision: CouplingPrecision::F16, ..p.clone() };
     let run = |threads: usize| {
         pool(threads).install(|| {
             let mut d = DenseNetwork::new(&p, 17).unwrap();
@@ -34,7 +35,11 @@ fn trajectories_are_bit_identical_for_any_thread_count() {
             h.run(200);
             let mut f = DenseNetwork::new(&pf, 17).unwrap();
             f.run(100);
-            (bits(d.x()), bits(d.kernel().packed()), bits(h.x()), bits(h.kernel().overlaps()), bits(f.x()))
+            let mut q = HistoryNetwork::new(&ph, 17).unwrap();
+            q.run(60);
+            let mut fx = bits(f.x());
+            fx.extend(bits(q.x()));
+            (bits(d.x()), bits(d.kernel().packed()), bits(h.x()), bits(h.kernel().overlaps()), fx)
         })
     };
     let one = run(1);
@@ -44,7 +49,7 @@ fn trajectories_are_bit_identical_for_any_thread_count() {
         assert!(one.1 == other.1, "dense A differs with {threads} threads");
         assert!(one.2 == other.2, "history x differs with {threads} threads");
         assert!(one.3 == other.3, "history overlaps differ with {threads} threads");
-        assert!(one.4 == other.4, "f32-coupling x differs with {threads} threads");
+        assert!(one.4 == other.4, "f32/f16-coupling x differs with {threads} threads");
     }
 }
 
@@ -87,4 +92,45 @@ fn streams_are_keyed_by_seed_and_purpose() {
     let var = j1.iter().map(|v| v * v).sum::<f64>() / (n * n);
     assert!(mean.abs() < 3.0 * (4.0 / n).sqrt() / n);
     assert!((var * n / 4.0 - 1.0).abs() < 0.03, "{}", var * n / 4.0);
+}
+
+/// Storing g J* in f32 or binary16 only rounds the matrix: the reduced-
+/// precision path is bit for bit the f64 path run on the rounded matrix
+/// (the widening is exact and the lanes and folding are the same), for both
+/// kernels and with 1 or 2 threads. Also the rounding itself: every entry is
+/// the nearest f32 / binary16 value of the f64 draw.
+#[test]
+fn reduced_precision_couplings_equal_f64_on_the_rounded_matrix() {
+    let p = RateParams { n: 300, g: 2.0, k: 1.5, tau_s: 1.0, ..Default::default() };
+    let gj = draw_couplings(&p, 9).unwrap();
+    let x0 = draw_initial_state(&p, 9).unwrap();
+    for prec in [CouplingPrecision::F32, CouplingPrecision::F16] {
+        let pr = RateParams { coupling_precision: prec, ..p.clone() };
+        let low = DenseNetwork::new(&pr, 9).unwrap();
+        let rounded = low.couplings().to_f64();
+        for (&r, &x) in rounded.iter().zip(&gj) {
+            // Relative rounding error ≤ 2^-24 (f32) or 2^-11 (binary16,
+            // normal range; the subnormal step is 2^-24).
+            let tol = if prec == CouplingPrecision::F32 {
+                x.abs() * 2f64.powi(-24)
+            } else {
+                x.abs() * 2f64.powi(-11) + 2f64.powi(-25)
+            };
+            assert!((r - x).abs() <= tol, "{prec:?}: {x} -> {r}");
+        }
+        for threads in [1, 2] {
+            pool(threads).install(|| {
+                let mut a = DenseNetwork::new(&pr, 9).unwrap();
+                let mut b = DenseNetwork::from_parts(&p, rounded.clone(), x0.clone()).unwrap();
+                a.run(80);
+                b.run(80);
+                assert!(bits(a.x()) == bits(b.x()), "{prec:?} dense, {threads} threads");
+                let mut a = HistoryNetwork::new(&pr, 9).unwrap();
+                let mut b = HistoryNetwork::from_parts(&p, rounded.clone(), x0.clone()).unwrap();
+                a.run(80);
+                b.run(80);
+                assert!(bits(a.x()) == bits(b.x()), "{prec:?} history, {threads} threads");
+            });
+        }
+    }
 }
