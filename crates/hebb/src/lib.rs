@@ -25,5 +25,6 @@ pub use hebb_sim as sim;
 pub use hebb_stimulus as stimulus;
 
 pub mod config;
+pub mod output;
 pub mod report;
 pub mod theory;

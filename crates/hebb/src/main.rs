@@ -4,8 +4,9 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use hebb::config::{self, ConfigError, Preset};
-use hebb::io::{Manifest, NpyStreamWriter, RunDir, Stopwatch};
-use hebb::sim::{Checkpoint, SimError, Simulation, SpikeSink};
+use hebb::io::{Manifest, RunDir, Stopwatch};
+use hebb::output::SpikeFiles;
+use hebb::sim::{Checkpoint, SimError, Simulation};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -115,59 +116,6 @@ fn config_cmd(args: ConfigArgs) -> Result<ExitCode> {
         bail!(ConfigError::Set("nothing to do: use --print-default or --check FILE".into()));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Spikes streamed to two NPY files: times (ms, float64) and neurons (uint32).
-struct SpikeFiles {
-    times: NpyStreamWriter<f64>,
-    neurons: NpyStreamWriter<u32>,
-}
-
-impl SpikeFiles {
-    fn open(dir: &RunDir, keep: Option<u64>) -> Result<Self> {
-        let paths = [dir.path("spikes_t_ms.npy"), dir.path("spikes_neuron.npy")];
-        // A run killed after a checkpoint leaves its in-progress files under
-        // hidden temporary names (hard links to the same data): drop them.
-        if keep.is_some() {
-            for entry in std::fs::read_dir(dir.root())?.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with(".spikes_") && name.ends_with(".tmp") {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
-        let (times, neurons) = match keep {
-            None => (NpyStreamWriter::create_1d(&paths[0])?, NpyStreamWriter::create_1d(&paths[1])?),
-            Some(k) => {
-                (NpyStreamWriter::resume(&paths[0], k as usize)?, NpyStreamWriter::resume(&paths[1], k as usize)?)
-            }
-        };
-        Ok(Self { times, neurons })
-    }
-}
-
-impl SpikeSink for SpikeFiles {
-    fn spikes(&mut self, t_ms: f64, neurons: &[u32]) -> std::io::Result<()> {
-        for _ in neurons {
-            self.times.push(t_ms).map_err(std::io::Error::other)?;
-        }
-        self.neurons.append(neurons).map_err(std::io::Error::other)
-    }
-    fn written(&self) -> u64 {
-        self.neurons.rows() as u64
-    }
-    /// Make both files valid up to now under their final names (writing
-    /// goes on), so a run killed after the checkpoint can be resumed.
-    fn checkpoint(&mut self) -> std::io::Result<()> {
-        self.times.checkpoint().map_err(std::io::Error::other)?;
-        self.neurons.checkpoint().map_err(std::io::Error::other)?;
-        Ok(())
-    }
-    fn finish(&mut self) -> std::io::Result<()> {
-        self.times.finish().map_err(std::io::Error::other)?;
-        self.neurons.finish().map_err(std::io::Error::other)?;
-        Ok(())
-    }
 }
 
 /// Weight snapshots as NPY files: `weights_<post>_from_<pre>_t<ms>.npy`.

@@ -27,7 +27,8 @@
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use hebb::config::{self, Preset};
-use hebb::io::{NpyStreamWriter, RunDir, Stopwatch};
+use hebb::io::{RunDir, Stopwatch};
+use hebb::output::SpikeFiles;
 use hebb_core::comm::Communicator;
 use hebb_mpi::MpiComm;
 use hebb_sim::{Simulation, SpikeSink};
@@ -82,29 +83,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Rank 0's spike files, in the layout of `hebb run`.
-struct SpikeFiles {
-    times: NpyStreamWriter<f64>,
-    neurons: NpyStreamWriter<u32>,
-}
-
-impl SpikeSink for SpikeFiles {
-    fn spikes(&mut self, t_ms: f64, neurons: &[u32]) -> std::io::Result<()> {
-        for _ in neurons {
-            self.times.push(t_ms).map_err(std::io::Error::other)?;
-        }
-        self.neurons.append(neurons).map_err(std::io::Error::other)
-    }
-    fn written(&self) -> u64 {
-        self.neurons.rows() as u64
-    }
-    fn finish(&mut self) -> std::io::Result<()> {
-        self.times.finish().map_err(std::io::Error::other)?;
-        self.neurons.finish().map_err(std::io::Error::other)?;
-        Ok(())
-    }
-}
-
 /// The other ranks know the same spikes and only count them.
 struct CountSink(u64);
 
@@ -147,10 +125,8 @@ fn run(universe: &Universe, args: Args) -> Result<()> {
     let stats = net_comm.stats();
     let sim = Simulation::new_distributed(cfg.clone(), Box::new(net_comm))?;
     let mut sim = match &dir {
-        Some(d) => sim.with_sink(Box::new(SpikeFiles {
-            times: NpyStreamWriter::create_1d(d.path("spikes_t_ms.npy"))?,
-            neurons: NpyStreamWriter::create_1d(d.path("spikes_neuron.npy"))?,
-        })),
+        // Rank 0's spike files, in the layout of `hebb run`.
+        Some(d) => sim.with_sink(Box::new(SpikeFiles::open(d, None)?)),
         None => sim.with_sink(Box::new(CountSink(0))),
     };
     let build_s = build_clock.wall_s();
