@@ -23,6 +23,7 @@ pub mod akil_windows;
 pub mod clark;
 pub mod clark_dmft;
 pub mod clark_lyapunov;
+pub mod clark_phase;
 pub mod clark_spectra;
 pub mod kimchow;
 

@@ -127,6 +127,7 @@ const EXPERIMENTS: &[&str] = &[
     "clark_lyapunov",
     "clark_dmft",
     "clark_spectra",
+    "clark_phase",
     "kimchow_rowsum",
     "kimchow_force",
 ];

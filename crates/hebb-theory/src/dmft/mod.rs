@@ -36,12 +36,13 @@
 //! * [`tricritical`]: the chaotic branch followed in k (continuation) to
 //!   locate where it appears at a given g, and the tricritical plasticity
 //!   strength k_t of §3.8 next to its closed forms.
-//!
-//! The two-time, non-stationary DMFT of §3.6 (transients, freezing) is not
-//! implemented; see the crate README.
+//! * [`two_time`]: the two-time, non-stationary DMFT of §3.6 (transients
+//!   from a given x(0) distribution, the freezing protocol of §6) by Picard
+//!   iteration on the full C_φ(t, s).
 //!
 //! All randomness comes from `hebb_core::rng::stream(seed, Purpose::User,
-//! [DMFT_STREAM_TAG, iteration, chunk])`; paths are processed in fixed chunks
+//! [DMFT_STREAM_TAG, iteration, chunk])` (two-time: `[DMFT_STREAM_TAG,
+//! TWO_TIME_TAG, iteration, chunk]`); paths are processed in fixed chunks
 //! and reduced in a fixed order, so results are bit-identical for any rayon
 //! thread count.
 
@@ -50,6 +51,7 @@ pub mod scs;
 pub mod static_points;
 pub mod stationary;
 pub mod tricritical;
+pub mod two_time;
 
 use hebb_core::ParamError;
 use serde::{Deserialize, Serialize};
@@ -61,6 +63,7 @@ pub use tricritical::{
     KtEstimate, OnsetOptions, OnsetPoint, OnsetResult, chaos_onset_k, kt_closed_form_consistent, kt_closed_form_stated,
     tricritical_k,
 };
+pub use two_time::{Plateau, TwoTimeOptions, TwoTimeSolution, solve_two_time};
 
 /// First id of every random stream of the DMFT (ASCII "DMFT"), so that its
 /// streams are disjoint from other users of `Purpose::User`.
