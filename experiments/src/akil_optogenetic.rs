@@ -8,7 +8,7 @@ use hebb::io::RunDir;
 use hebb::plot::{LinePanel, Series};
 use hebb::sim::RuleConfig;
 use hebb::sim::SimConfig;
-use hebb::sim::config::{ConnectionConfig, ExternalConfig, PopulationConfig, TargetConfig};
+use hebb::sim::config::{ExternalConfig, TargetConfig};
 use hebb_theory::optogenetic::{Pinned, pinned_fixed_point};
 use serde::{Deserialize, Serialize};
 
@@ -85,29 +85,13 @@ pub fn opto_config(p: &OptoParams) -> SimConfig {
     let mut cfg = base_config(p.n, p.duration_ms, p.seed, p.c);
     cfg.record.rate_bin_ms = (p.window_ms[1] - p.window_ms[0]) / 20.0;
     cfg.record.weight_interval_ms = cfg.record.rate_bin_ms / 2.0;
-    let e = cfg.network.populations[0].clone();
-    cfg.network.populations = vec![
-        PopulationConfig { name: "E1".into(), fraction: 0.4, ..e.clone() },
-        PopulationConfig { name: "E2".into(), fraction: 0.4, ..e },
-        cfg.network.populations[1].clone(),
-    ];
-    let split = |n: &str| -> Vec<String> { if n == "E" { vec!["E1".into(), "E2".into()] } else { vec![n.into()] } };
-    let mut conns = Vec::new();
-    for c in &cfg.network.connections {
-        for post in split(&c.post) {
-            for pre in split(&c.pre) {
-                let j = if pre == "I" && post != "I" { p.j_ei0 } else { c.j };
-                conns.push(ConnectionConfig { post: post.clone(), pre, j, ..c.clone() });
-            }
+    cfg.split_population("E", &[("E1", 0.4), ("E2", 0.4)]).expect("the default network has E at 80 %");
+    for c in &mut cfg.network.connections {
+        if c.pre == "I" && c.post != "I" {
+            c.j = p.j_ei0;
         }
     }
-    cfg.network.connections = conns;
     cfg.external[0].name = "X1".into();
-    cfg.external[0].targets = vec![
-        TargetConfig { post: "E1".into(), p: 0.1, j: 180.0 },
-        TargetConfig { post: "E2".into(), p: 0.1, j: 180.0 },
-        TargetConfig { post: "I".into(), p: 0.1, j: 135.0 },
-    ];
     cfg.external.push(ExternalConfig {
         name: "X2".into(),
         fraction: 0.2,

@@ -267,6 +267,65 @@ fn e_i_network(j: [f64; 4], self_autapses: bool) -> NetworkConfig {
 }
 
 impl SimConfig {
+    /// Split recurrent population `name` into `parts` (name, fraction of
+    /// `network.n`), all of its kind, in its place in the population list.
+    /// Every connection from or onto it, and every external target onto it,
+    /// is copied for each part (part-to-part pairs included) with the same p
+    /// and j, in the order post part × pre part — so a network whose E is
+    /// split into E1/E2 (the optogenetic protocol of specs/akil.md §3.6)
+    /// has the same statistics as the unsplit one until something treats
+    /// the parts differently.
+    ///
+    /// An error names `network.populations` if `name` is not a population,
+    /// a part's name is taken, or the parts' fractions do not add up to the
+    /// population's (within 1e-12).
+    pub fn split_population(&mut self, name: &str, parts: &[(&str, f64)]) -> Result<(), ParamError> {
+        let field = "network.populations";
+        let Some(at) = self.network.populations.iter().position(|p| p.name == name) else {
+            let names: Vec<&str> = self.network.populations.iter().map(|p| p.name.as_str()).collect();
+            return Err(ParamError::new(field, name, format!("one of the populations {names:?}")));
+        };
+        let whole = self.network.populations[at].clone();
+        let total: f64 = parts.iter().map(|p| p.1).sum();
+        if parts.is_empty() || (total - whole.fraction).abs() > 1e-12 {
+            return Err(ParamError::new(
+                field,
+                format!("parts of {name} with fractions summing to {total}"),
+                format!("at least one part, fractions summing to {name}'s fraction {}", whole.fraction),
+            ));
+        }
+        for (part, _) in parts {
+            if self.network.populations.iter().any(|p| p.name == *part && p.name != name) {
+                return Err(ParamError::new(field, *part, "a name not already used by another population"));
+            }
+        }
+        let split = |n: &str| -> Vec<String> {
+            if n == name { parts.iter().map(|p| p.0.to_string()).collect() } else { vec![n.to_string()] }
+        };
+        let pops: Vec<PopulationConfig> = parts
+            .iter()
+            .map(|(part, fraction)| PopulationConfig { name: part.to_string(), fraction: *fraction, ..whole.clone() })
+            .collect();
+        self.network.populations.splice(at..=at, pops);
+        let mut connections = Vec::new();
+        for c in &self.network.connections {
+            for post in split(&c.post) {
+                for pre in split(&c.pre) {
+                    connections.push(ConnectionConfig { post: post.clone(), pre, ..c.clone() });
+                }
+            }
+        }
+        self.network.connections = connections;
+        for layer in &mut self.external {
+            layer.targets = layer
+                .targets
+                .iter()
+                .flat_map(|t| split(&t.post).into_iter().map(move |post| TargetConfig { post, ..t.clone() }))
+                .collect();
+        }
+        Ok(())
+    }
+
     /// The authors' demo network (specs/akil.md §5.1, §1): N = 5000, 80 % E,
     /// 20 % I, one external layer of 0.2 N units at 10 Hz with c = 0.1,
     /// p = 0.1 everywhere, j = (25, −150, 112.5, −250, 180, 135), EIF neurons,
@@ -592,6 +651,42 @@ impl SimConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_population_copies_every_projection_onto_and_from_the_parts() {
+        let mut cfg = SimConfig::akil_default();
+        let (n_conn, n_targets) = (cfg.network.connections.len(), cfg.external[0].targets.len());
+        cfg.split_population("E", &[("E1", 0.4), ("E2", 0.4)]).unwrap();
+        cfg.validate().unwrap();
+        let names: Vec<&str> = cfg.network.populations.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["E1", "E2", "I"]);
+        // E←E becomes 4 connections, E←I and I←E 2 each, I←I stays 1.
+        assert_eq!(cfg.network.connections.len(), n_conn + 3 + 1 + 1);
+        let ee: Vec<(&str, &str)> = cfg
+            .network
+            .connections
+            .iter()
+            .filter(|c| c.post.starts_with('E') && c.pre.starts_with('E'))
+            .map(|c| (c.post.as_str(), c.pre.as_str()))
+            .collect();
+        assert_eq!(ee, [("E1", "E1"), ("E1", "E2"), ("E2", "E1"), ("E2", "E2")]);
+        assert!(cfg.network.connections.iter().all(|c| {
+            c.j == SimConfig::akil_default()
+                .network
+                .connections
+                .iter()
+                .find(|d| c.post.starts_with(d.post.as_str()) && c.pre.starts_with(d.pre.as_str()))
+                .unwrap()
+                .j
+        }));
+        assert_eq!(cfg.external[0].targets.len(), n_targets + 1);
+        // Errors name the field.
+        let mut bad = SimConfig::akil_default();
+        let e = bad.split_population("X", &[("A", 0.8)]).unwrap_err();
+        assert!(e.to_string().contains("network.populations"), "{e}");
+        assert!(bad.split_population("E", &[("E1", 0.4), ("E2", 0.3)]).is_err());
+        assert!(bad.split_population("E", &[("E1", 0.6), ("I", 0.2)]).is_err());
+    }
 
     #[test]
     fn presets_are_valid() {

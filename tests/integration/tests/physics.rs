@@ -153,38 +153,14 @@ fn demo_istdp_moves_weights_in_the_predicted_direction() {
 /// asymmetry of the random graph adds more).
 #[test]
 fn windowed_layer_drives_only_its_target_inside_the_window() {
-    use hebb::sim::config::{ConnectionConfig, ExternalConfig, PopulationConfig, TargetConfig};
+    use hebb::sim::config::{ExternalConfig, TargetConfig};
     let mut cfg = SimConfig::akil_default();
     cfg.network.n = 2000;
     cfg.run.duration_ms = 3000.0;
     cfg.record.spikes = false;
     cfg.record.rate_bin_ms = 1000.0;
     cfg.external[0].c = 0.0;
-    let e = cfg.network.populations[0].clone();
-    cfg.network.populations = vec![
-        PopulationConfig { name: "E1".into(), fraction: 0.4, ..e.clone() },
-        PopulationConfig { name: "E2".into(), fraction: 0.4, ..e },
-        cfg.network.populations[1].clone(),
-    ];
-    let old = cfg.network.connections.clone();
-    let mut conns = Vec::new();
-    fn split(n: &str) -> Vec<&str> {
-        if n == "E" { vec!["E1", "E2"] } else { vec![n] }
-    }
-    for c in &old {
-        for post in split(&c.post) {
-            for pre in split(&c.pre) {
-                conns.push(ConnectionConfig { post: post.into(), pre: pre.into(), ..c.clone() });
-            }
-        }
-    }
-    cfg.network.connections = conns;
-    let x = &mut cfg.external[0];
-    x.targets = vec![
-        TargetConfig { post: "E1".into(), p: 0.1, j: 180.0 },
-        TargetConfig { post: "E2".into(), p: 0.1, j: 180.0 },
-        TargetConfig { post: "I".into(), p: 0.1, j: 135.0 },
-    ];
+    cfg.split_population("E", &[("E1", 0.4), ("E2", 0.4)]).unwrap();
     cfg.external.push(ExternalConfig {
         name: "X2".into(),
         fraction: 0.2,
