@@ -520,16 +520,7 @@ pub fn phase(p: &PhaseParams, tasks: Vec<PhaseTask>, dir: &RunDir) -> Result<Out
     for &tau_s in &p.tau_s {
         let mut line = Vec::new();
         for &g in &p.dmft_gs {
-            let mut pts: Vec<(f64, f64)> = tasks
-                .iter()
-                .filter_map(|t| match t {
-                    PhaseTask::Dmft { tau_s: ts, g: gg, k, g2_phi_prime_sq, .. } if *ts == tau_s && *gg == g => {
-                        Some((*k, *g2_phi_prime_sq))
-                    }
-                    _ => None,
-                })
-                .collect();
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let pts = dmft_curve(&tasks, tau_s, g);
             let kf = crossing(&pts);
             dmft_rows.push(serde_json::json!({ "tau_s": tau_s, "g": g, "g2_phi_prime_sq": pts, "k_f": kf }));
             if let Some(kf) = kf {
@@ -636,16 +627,7 @@ pub fn phase(p: &PhaseParams, tasks: Vec<PhaseTask>, dir: &RunDir) -> Result<Out
             if !nk.is_empty() {
                 fp = fp.with_series(Series::points(format!("network g = {g}"), nk, nv).with_color(i));
             }
-            let mut pts: Vec<(f64, f64)> = tasks
-                .iter()
-                .filter_map(|t| match t {
-                    PhaseTask::Dmft { tau_s: ts, g: gg, k, g2_phi_prime_sq, .. } if *ts == tau_s && *gg == g => {
-                        Some((*k, *g2_phi_prime_sq))
-                    }
-                    _ => None,
-                })
-                .collect();
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let pts = dmft_curve(&tasks, tau_s, g);
             let (dk, dv): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
             fp = fp.with_series(Series::line(format!("DMFT g = {g}"), dk, dv).with_color(i));
         }
@@ -884,4 +866,20 @@ fn freeze_comparison(
         "freeze_two_time",
         "After the synapses are frozen at t*, Hebbian chaos (k = 2) stops: C_φ(t, t_ref) becomes flat in t (a fixed point), in the two-time DMFT and in the networks alike, while at k = 0 the correlation still peaks at t_ref and decays away from it. Δ(t) follows the DMFT transient from x(0) std 3.",
     )?))
+}
+
+/// The DMFT points (k, g²⟨φ'²⟩) at (τ_s, g), sorted by k: the freezability
+/// curve that both the k_f crossing and the figure read.
+fn dmft_curve(tasks: &[PhaseTask], tau_s: f64, g: f64) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = tasks
+        .iter()
+        .filter_map(|t| match t {
+            PhaseTask::Dmft { tau_s: ts, g: gg, k, g2_phi_prime_sq, .. } if *ts == tau_s && *gg == g => {
+                Some((*k, *g2_phi_prime_sq))
+            }
+            _ => None,
+        })
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pts
 }
