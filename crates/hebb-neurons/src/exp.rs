@@ -1,17 +1,19 @@
 //! A vectorisable double-precision exponential.
 
-const LOG2E: f64 = std::f64::consts::LOG2_E;
+pub(crate) const LOG2E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split in a high part with trailing zero bits and a low remainder, so
 // that k·LN2_HI is exact for |k| < 2^11 (Cody–Waite reduction).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+pub(crate) const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 // 1.5·2^52: adding it rounds to the nearest integer and leaves that integer
 // in the low mantissa bits (valid for |k| < 2^51).
-const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
+pub(crate) const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 
-/// Taylor coefficients 1/n! for n = 11 down to 0 (the n = 12 term starts the
-/// Horner sum).
-const HORNER: [f64; 12] = [
+/// The n = 12 Taylor coefficient 1/12!, where the Horner sum starts.
+pub(crate) const HORNER_TOP: f64 = 1.0 / 479_001_600.0;
+
+/// Taylor coefficients 1/n! for n = 11 down to 0 (after [`HORNER_TOP`]).
+pub(crate) const HORNER: [f64; 12] = [
     1.0 / 39_916_800.0,
     1.0 / 3_628_800.0,
     1.0 / 362_880.0,
@@ -46,7 +48,7 @@ pub fn exp_f64(x: f64) -> f64 {
     let k = t - ROUND_MAGIC;
     let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
     // Horner form of sum_{n=0}^{12} r^n / n!, with fused multiply-adds.
-    let mut p: f64 = 1.0 / 479_001_600.0;
+    let mut p: f64 = HORNER_TOP;
     for c in HORNER {
         p = p.mul_add(r, c);
     }
@@ -76,7 +78,7 @@ pub const EXP_LANES: usize = 8;
 pub fn exp_block(x: &mut [f64; EXP_LANES]) {
     let mut t = [0.0; EXP_LANES];
     let mut r = [0.0; EXP_LANES];
-    let mut p: [f64; EXP_LANES] = [1.0 / 479_001_600.0; EXP_LANES];
+    let mut p: [f64; EXP_LANES] = [HORNER_TOP; EXP_LANES];
     for i in 0..EXP_LANES {
         let xi = x[i].clamp(-708.0, 709.0);
         t[i] = xi * LOG2E + ROUND_MAGIC;

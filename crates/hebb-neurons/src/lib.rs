@@ -26,8 +26,10 @@
 //! assert!(v[0] > -60.0); // pushed up by the 1 mV/ms input
 //! ```
 
+#[cfg(target_arch = "x86_64")]
+mod eif_avx2;
 mod exp;
 mod models;
 
 pub use exp::{EXP_LANES, exp_block, exp_f64};
-pub use models::{Eif, Lif, NeuronKind, NeuronModel};
+pub use models::{Eif, Lif, NeuronKind, NeuronModel, detect_spikes};

@@ -47,6 +47,28 @@ pub trait NeuronModel: Send + Sync {
             a = b;
         }
     }
+    /// The engine's whole neuron pass over a slice whose first neuron has
+    /// the global index `offset`:
+    /// [`integrate_decaying`](NeuronModel::integrate_decaying), then append
+    /// `offset + j` for every neuron `j` with V ≥ [`v_threshold`](NeuronModel::v_threshold),
+    /// in increasing order. Models override it to test the threshold in the
+    /// same sweep.
+    #[allow(clippy::too_many_arguments)]
+    fn integrate_detect(
+        &self,
+        dt: f64,
+        decay: [f64; 3],
+        v: &mut [f64],
+        refractory: &mut [u32],
+        ie: &mut [f64],
+        ii: &mut [f64],
+        ix: &mut [f64],
+        offset: u32,
+        spiked: &mut Vec<u32>,
+    ) {
+        self.integrate_decaying(dt, decay, v, refractory, ie, ii, ix);
+        detect_spikes(v, self.v_threshold(), offset, spiked);
+    }
     /// Spike detection threshold (mV): a neuron spikes when V ≥ this.
     fn v_threshold(&self) -> f64;
     /// Reset potential (mV), applied at the end of the step in which it spiked.
@@ -131,6 +153,39 @@ impl NeuronModel for Eif {
             return;
         }
         eif_decaying(self, dt, decay, v, ie, ii, ix);
+    }
+    fn integrate_detect(
+        &self,
+        dt: f64,
+        decay: [f64; 3],
+        v: &mut [f64],
+        refractory: &mut [u32],
+        ie: &mut [f64],
+        ii: &mut [f64],
+        ix: &mut [f64],
+        offset: u32,
+        spiked: &mut Vec<u32>,
+    ) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if crate::exp::has_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (checked at run time); the
+            // slices have equal lengths (checked inside).
+            done = unsafe { crate::eif_avx2::eif_pass(self, dt, decay, v, ie, ii, ix, offset, spiked) };
+        }
+        // The tail (and everything on CPUs without AVX2) with the portable
+        // code, bit-identical to the vector pass.
+        let tail = done..v.len();
+        self.integrate_decaying(
+            dt,
+            decay,
+            &mut v[tail.clone()],
+            &mut refractory[tail.clone()],
+            &mut ie[tail.clone()],
+            &mut ii[tail.clone()],
+            &mut ix[tail.clone()],
+        );
+        detect_spikes(&v[tail], self.v_th, offset + done as u32, spiked);
     }
     fn v_threshold(&self) -> f64 {
         self.v_th
@@ -231,6 +286,21 @@ pub(crate) fn decay_and_sum(decay: [f64; 3], ie: &mut [f64], ii: &mut [f64], ix:
         ii[j] = i;
         ix[j] = x;
         i_syn[j] = e + i + x;
+    }
+}
+
+/// Append `offset + j` for every `j` with `v[j] ≥ v_th`, increasing (a NaN
+/// potential never spikes).
+pub fn detect_spikes(v: &[f64], v_th: f64, offset: u32, spiked: &mut Vec<u32>) {
+    for (b, block) in v.chunks(8).enumerate() {
+        // Branch-free test of a block first: spikes are rare.
+        if block.iter().fold(false, |any, &x| any | (x >= v_th)) {
+            for (i, &x) in block.iter().enumerate() {
+                if x >= v_th {
+                    spiked.push(offset + (b * 8 + i) as u32);
+                }
+            }
+        }
     }
 }
 
@@ -387,6 +457,47 @@ mod tests {
         }
         m.integrate(0.1, &mut v, &mut r, &[5.0]);
         assert!(v[0] > 10.0);
+    }
+
+    /// The fused pass (AVX2 where the CPU has it) equals the portable
+    /// decay + Euler step + threshold scan bit for bit, including the tail
+    /// that is not a multiple of the vector stride, potentials beyond the
+    /// exponential's clamp, and neurons that spike.
+    #[test]
+    fn fused_pass_equals_portable_bit_for_bit() {
+        let m = Eif::akil();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut uniform = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [0, 3, 16, 17, 1000, 1023] {
+            let mut v: Vec<f64> = (0..n).map(|_| -80.0 + 31.0 * uniform()).collect();
+            if n > 10 {
+                v[5] = -2000.0;
+                v[9] = 900.0;
+            }
+            let mut ie: Vec<f64> = (0..n).map(|_| 3.0 * uniform()).collect();
+            let mut ii: Vec<f64> = (0..n).map(|_| -3.0 * uniform()).collect();
+            let mut ix: Vec<f64> = (0..n).map(|_| 2.0 * uniform()).collect();
+            let decay = [0.98, 0.99, 0.985];
+            let (mut v2, mut ie2, mut ii2, mut ix2) = (v.clone(), ie.clone(), ii.clone(), ix.clone());
+            let mut refr = vec![0u32; n];
+            let mut fused = Vec::new();
+            m.integrate_detect(0.1, decay, &mut v, &mut refr, &mut ie, &mut ii, &mut ix, 7, &mut fused);
+            eif_decaying(&m, 0.1, decay, &mut v2, &mut ie2, &mut ii2, &mut ix2);
+            let mut portable = Vec::new();
+            detect_spikes(&v2, m.v_th, 7, &mut portable);
+            let bits = |x: &[f64]| x.iter().map(|y| y.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&v), bits(&v2), "n = {n}");
+            assert_eq!((bits(&ie), bits(&ii), bits(&ix)), (bits(&ie2), bits(&ii2), bits(&ix2)));
+            assert_eq!(fused, portable);
+            if n > 10 {
+                assert!(portable.contains(&(7 + 9)), "the neuron at +900 mV spikes");
+            }
+        }
     }
 
     #[test]

@@ -499,18 +499,7 @@ struct NeuronPass<'a> {
 
 impl NeuronPass<'_> {
     fn run(&self, c: ChunkState<'_>, offset: usize, spiked: &mut Vec<u32>) {
-        self.model.integrate_decaying(self.dt, self.decay, c.v, c.refractory, c.ie, c.ii, c.ix);
-        let v_th = self.model.v_threshold();
-        for (b, block) in c.v.chunks(8).enumerate() {
-            // Branch-free test of a block first: spikes are rare.
-            if block.iter().fold(false, |any, &v| any | (v >= v_th)) {
-                for (i, &v) in block.iter().enumerate() {
-                    if v >= v_th {
-                        spiked.push((offset + b * 8 + i) as u32);
-                    }
-                }
-            }
-        }
+        self.model.integrate_detect(self.dt, self.decay, c.v, c.refractory, c.ie, c.ii, c.ix, offset as u32, spiked);
     }
 }
 
