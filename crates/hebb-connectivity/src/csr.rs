@@ -35,6 +35,11 @@ impl From<ParamError> for ConnectivityError {
 /// Row `k` holds the synapses of presynaptic neuron `k` at positions
 /// `offsets[k] .. offsets[k + 1]` of `targets` and `weights`. Positions are
 /// `u32` (at most 2^32 − 1 synapses per matrix).
+///
+/// Invariant: every target is `< n_post` (checked by [`Csr::from_parts`];
+/// [`bernoulli`] draws them inside blocks it checked), and only the weights
+/// can change after construction, so [`Csr::scatter_add_row`] needs no
+/// per-synapse bounds check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Csr {
     n_post: usize,
@@ -114,6 +119,23 @@ impl Csr {
         let r = self.row_range(k);
         (&self.targets[r.clone()], &self.weights[r])
     }
+    /// Add `scale · w` of every synapse of row `k` to `acc[target]`: the
+    /// delivery of one presynaptic spike. Panics if `acc` is shorter than
+    /// `n_post`.
+    ///
+    /// The bound is checked once against `n_post`, not per synapse and not
+    /// by reading the row's last target (that read is a cache miss of its
+    /// own on a row not yet in cache, which cost ~20 % of delivery).
+    #[inline]
+    pub fn scatter_add_row(&self, k: usize, acc: &mut [f64], scale: f64) {
+        assert!(acc.len() >= self.n_post, "accumulator of {} for {} targets", acc.len(), self.n_post);
+        let r = self.row_range(k);
+        for (&t, &w) in self.targets[r.clone()].iter().zip(&self.weights[r]) {
+            // SAFETY: t < n_post <= acc.len() (type invariant, assert above).
+            unsafe { *acc.get_unchecked_mut(t as usize) += w as f64 * scale };
+        }
+    }
+
     /// Positions of the synapses of row `k` whose targets lie in `post`.
     pub fn row_range_to(&self, k: usize, post: &Range<usize>) -> Range<usize> {
         let r = self.row_range(k);

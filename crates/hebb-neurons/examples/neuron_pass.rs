@@ -1,13 +1,16 @@
 //! Cost of the engine's EIF neuron pass per neuron-step: the fused pass
-//! ([`NeuronModel::integrate_detect`], AVX2 where available) against the two
-//! portable passes (decay + Euler step, then a threshold scan), in one
-//! process, on N = 5000 neurons in chunks of 1024 as the engine runs them.
+//! ([`NeuronModel::integrate_detect`], AVX2 where available) with the
+//! single- and the double-precision exponential, against the two portable
+//! passes (decay + Euler step, then a threshold scan) that the engine used
+//! before, in one process, on N = 5000 neurons in chunks of 1024 as the
+//! engine runs them.
 //!
 //! `cargo run --release -p hebb-neurons --example neuron_pass -- [STEPS] [ROUNDS]`
 //!
 //! Prints CPU nanoseconds per neuron-step for each (median over rounds) and
-//! checks that both give the same potentials bit for bit.
-use hebb_neurons::{Eif, NeuronModel, detect_spikes};
+//! checks that the fused and the two-pass update give the same potentials
+//! bit for bit at each precision.
+use hebb_neurons::{Eif, ExpPrecision, NeuronModel, detect_spikes};
 use std::time::Instant;
 
 const N: usize = 5000;
@@ -78,22 +81,28 @@ fn median(mut x: Vec<f64>) -> f64 {
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (steps, rounds) = (args.first().copied().unwrap_or(20_000), args.get(1).copied().unwrap_or(5));
-    let m = Eif::akil();
-    let (mut fused_ns, mut split_ns) = (Vec::new(), Vec::new());
+    let single = Eif::akil();
+    let double = Eif { exp_precision: ExpPrecision::Double, ..Eif::akil() };
+    let cases: [(&str, &Eif, bool); 4] = [
+        ("fused, single exp", &single, true),
+        ("fused, double exp", &double, true),
+        ("two passes, single exp", &single, false),
+        ("two passes, double exp", &double, false),
+    ];
+    let mut ns = vec![Vec::new(); cases.len()];
     for _ in 0..rounds {
-        let (mut a, mut b) = (state(), state());
-        let (ta, sa) = run(&m, &mut a, steps, true);
-        let (tb, sb) = run(&m, &mut b, steps, false);
-        assert_eq!(sa, sb, "spike counts differ");
-        assert!(a.v.iter().zip(&b.v).all(|(x, y)| x.to_bits() == y.to_bits()), "potentials differ");
-        fused_ns.push(ta * 1e9 / (steps * N) as f64);
-        split_ns.push(tb * 1e9 / (steps * N) as f64);
-        println!(
-            "round: fused {:.3} ns, two passes {:.3} ns per neuron-step ({sa} spikes)",
-            fused_ns.last().unwrap(),
-            split_ns.last().unwrap()
-        );
+        let mut finals = Vec::new();
+        for (c, &(_, m, fused)) in cases.iter().enumerate() {
+            let mut s = state();
+            let (t, spikes) = run(m, &mut s, steps, fused);
+            ns[c].push(t * 1e9 / (steps * N) as f64);
+            finals.push((s.v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), spikes));
+        }
+        assert_eq!(finals[0], finals[2], "single precision: fused and two passes differ");
+        assert_eq!(finals[1], finals[3], "double precision: fused and two passes differ");
     }
-    let (f, s) = (median(fused_ns), median(split_ns));
-    println!("median CPU ns per neuron-step: fused {f:.3}, two passes {s:.3}, ratio {:.2}", s / f);
+    println!("CPU ns per neuron-step, median of {rounds} rounds of {steps} steps (N = {N}):");
+    for ((name, ..), x) in cases.iter().zip(ns) {
+        println!("  {name:<24} {:.3}", median(x));
+    }
 }

@@ -11,11 +11,11 @@
 //!   benchmark network (specs/performance.md §2.2), with a refractory period.
 //!
 //! Both implement [`NeuronModel`]. The exponential term of the EIF uses
-//! [`exp_f64`], a branch-free exponential accurate to ~2 ulp that the compiler
-//! can vectorise (the libm call cannot be). With AVX2 and FMA (detected at
-//! run time) the EIF update costs ~1.5 ns per neuron-step instead of ~7 ns
-//! with a scalar libm `exp` (measured on the 2-core EPYC VM; see the crate
-//! README), and the results are bit-identical on machines without them.
+//! [`exp_f32`] (default) or [`exp_f64`] ([`ExpPrecision`]), branch-free
+//! exponentials that vectorise (a libm call does not). With AVX2 and FMA
+//! (detected at run time) the engine's fused EIF pass costs ~1.9 ns per
+//! neuron-step (single) or ~2.2 ns (double) on the 2-core EPYC VM, and the
+//! results are bit-identical on machines without them (see the README).
 //!
 //! ```
 //! use hebb_neurons::{Eif, NeuronModel};
@@ -31,5 +31,5 @@ mod eif_avx2;
 mod exp;
 mod models;
 
-pub use exp::{EXP_LANES, exp_block, exp_f64};
-pub use models::{Eif, Lif, NeuronKind, NeuronModel, detect_spikes};
+pub use exp::{EXP_LANES, exp_block, exp_block_f32, exp_f32, exp_f64};
+pub use models::{Eif, ExpPrecision, Lif, NeuronKind, NeuronModel, detect_spikes};

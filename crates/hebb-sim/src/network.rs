@@ -379,8 +379,7 @@ impl Network {
             let due = x.spikes_at(n);
             *count = due.len();
             for s in &x.pending[due] {
-                let (targets, weights) = x.csr.row(s.unit as usize);
-                deliver(&mut st.ix, targets, weights, inv_tau_x / dx);
+                x.csr.scatter_add_row(s.unit as usize, &mut st.ix, inv_tau_x / dx);
             }
         }
         let (lo, hi) = (self.block.start, self.block.end);
@@ -427,11 +426,10 @@ impl Network {
 
         // 4. Recurrent delivery.
         for &k in &self.spiked {
-            let (targets, weights) = self.recurrent.row(k as usize);
             if self.inhibitory[k as usize] {
-                deliver(&mut st.ii, targets, weights, inv_tau_i);
+                self.recurrent.scatter_add_row(k as usize, &mut st.ii, inv_tau_i);
             } else {
-                deliver(&mut st.ie, targets, weights, inv_tau_e);
+                self.recurrent.scatter_add_row(k as usize, &mut st.ie, inv_tau_e);
             }
         }
 
@@ -519,18 +517,4 @@ fn onto_block(csr: Csr, block: &Range<usize>) -> Result<Csr, SimError> {
         offsets.push(targets.len() as u32);
     }
     Ok(Csr::from_parts(csr.n_post(), offsets, targets, weights)?)
-}
-
-/// Scatter-add one presynaptic row into a current: I[t] += J·(1/τ).
-#[inline]
-fn deliver(current: &mut [f64], targets: &[u32], weights: &[f32], inv_tau: f64) {
-    // Targets are checked once, when the CSR is built (`t < n_post`), and
-    // `current` has n_post entries; checking again per event costs ~15 % of
-    // delivery. The assert keeps the unchecked access sound for any row.
-    assert!(targets.last().is_none_or(|&t| (t as usize) < current.len()));
-    for (&t, &w) in targets.iter().zip(weights) {
-        // SAFETY: targets within a row are strictly increasing (CSR
-        // invariant), so the last one bounds them all, checked above.
-        unsafe { *current.get_unchecked_mut(t as usize) += w as f64 * inv_tau };
-    }
 }
