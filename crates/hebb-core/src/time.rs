@@ -38,7 +38,7 @@ impl TimeGrid {
 pub fn steps_in(field: &str, ms: f64, dt_ms: f64) -> Result<u64, ParamError> {
     let x = ms / dt_ms;
     let n = x.round();
-    if !(x.is_finite() && n >= 0.0 && n < 1e15) || (x - n).abs() > 1e-9 * n.max(1.0) {
+    if !(x.is_finite() && (0.0..1e15).contains(&n)) || (x - n).abs() > 1e-9 * n.max(1.0) {
         return Err(ParamError::new(field, ms, format!("a non-negative whole multiple of dt = {dt_ms} ms")));
     }
     Ok(n as u64)

@@ -77,7 +77,7 @@ pub(crate) unsafe fn eif_pass(
         }
         let mut mask = 0u32;
         let e = if single { exp_single(arg) } else { exp_double(arg) };
-        for u in 0..UNROLL {
+        for (u, &e) in e.iter().enumerate() {
             let at = j + 4 * u;
             // SAFETY: at + 4 <= done <= n for every slice (asserted above).
             let (vj, cur) = unsafe {
@@ -90,7 +90,7 @@ pub(crate) unsafe fn eif_pass(
                 (_mm256_loadu_pd(pv.add(at)), _mm256_add_pd(_mm256_add_pd(ce, ci), cx))
             };
             let leak = _mm256_mul_pd(neg_gl, _mm256_sub_pd(vj, e_l));
-            let drift = _mm256_add_pd(_mm256_add_pd(leak, _mm256_mul_pd(gl_dt, e[u])), cur);
+            let drift = _mm256_add_pd(_mm256_add_pd(leak, _mm256_mul_pd(gl_dt, e)), cur);
             let next = _mm256_add_pd(vj, _mm256_mul_pd(k, drift));
             // SAFETY: as above.
             unsafe { _mm256_storeu_pd(pv.add(at), next) };

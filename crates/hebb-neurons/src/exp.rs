@@ -3,8 +3,8 @@
 pub(crate) const LOG2E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split in a high part with trailing zero bits and a low remainder, so
 // that k·LN2_HI is exact for |k| < 2^11 (Cody–Waite reduction).
-pub(crate) const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+pub(crate) const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 // 1.5·2^52: adding it rounds to the nearest integer and leaves that integer
 // in the low mantissa bits (valid for |k| < 2^51).
 pub(crate) const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
@@ -96,7 +96,8 @@ pub fn exp_block(x: &mut [f64; EXP_LANES]) {
 }
 
 pub(crate) const LOG2E_F32: f32 = std::f32::consts::LOG2_E;
-/// ln 2 = LN2_HI_F32 + LN2_LO_F32, the high part with 9 significant bits.
+/// ln 2 = LN2_HI_F32 + LN2_LO_F32, the high part 355/512 (9 significant bits).
+#[allow(clippy::excessive_precision)] // written exactly: 355/512
 pub(crate) const LN2_HI_F32: f32 = 0.693_359_375;
 pub(crate) const LN2_LO_F32: f32 = -2.121_944_4e-4;
 /// 1.5·2^23: adding it rounds an f32 to the nearest integer (|k| < 2^22).

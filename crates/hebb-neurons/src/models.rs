@@ -483,7 +483,6 @@ mod tests {
         let m = Lif::benchmark();
         let mut v = vec![0.0];
         let mut r = vec![0];
-        let z = vec![0.0];
         let dt = 0.01;
         for _ in 0..10_000 {
             m.integrate(dt, &mut v, &mut r, &[0.5]);

@@ -217,7 +217,7 @@ impl RuleConfig {
         match self {
             Self::AdditiveHebbian { eta, j_min, j_max, .. } => {
                 check_finite("eta", *eta)?;
-                if !(j_min < j_max) || j_min.is_nan() || j_max.is_nan() {
+                if j_min.partial_cmp(j_max) != Some(std::cmp::Ordering::Less) {
                     return Err(ParamError::new("j_max", j_max, format!("a number > j_min = {j_min}")));
                 }
             }

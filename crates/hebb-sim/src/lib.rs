@@ -338,7 +338,7 @@ impl Simulation {
             if let Some(e) = error {
                 return Err(SimError::Io(e));
             }
-            if plastic && n % self.weight_interval_steps == 0 {
+            if plastic && n.is_multiple_of(self.weight_interval_steps) {
                 self.record_weights(n);
             }
             if plastic && self.snapshot_steps.binary_search(&n).is_ok() {
@@ -347,7 +347,7 @@ impl Simulation {
             if spikes > self.spike_cap {
                 return Err(SimError::SpikeCap { step: n, t_ms: self.grid.time_of(n), spikes, cap: self.spike_cap });
             }
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 progress(n);
             }
         }
@@ -412,12 +412,11 @@ struct Observers<'a> {
 impl StepObserver for Observers<'_> {
     fn observe(&mut self, view: &StepView<'_>) {
         self.rec.observe(view);
-        if let Some(sink) = self.sink.as_deref_mut() {
-            if !view.spiked.is_empty() {
-                if let Err(e) = sink.spikes(view.n as f64 * self.dt, view.spiked) {
-                    self.error = Some(e);
-                }
-            }
+        if let Some(sink) = self.sink.as_deref_mut()
+            && !view.spiked.is_empty()
+            && let Err(e) = sink.spikes(view.n as f64 * self.dt, view.spiked)
+        {
+            self.error = Some(e);
         }
     }
 }

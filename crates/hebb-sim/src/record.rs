@@ -180,7 +180,7 @@ impl StepObserver for Recorder {
                 }
             }
         }
-        if n % plan.interval_steps == 0 {
+        if n.is_multiple_of(plan.interval_steps) {
             self.sample(view);
         }
     }

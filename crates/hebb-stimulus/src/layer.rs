@@ -65,10 +65,10 @@ impl ExternalLayer {
             return Err(ParamError::new("c", self.c, "0 or a correlation in [1e-6, 1]"));
         }
         check_non_negative("jitter_ms", self.jitter_ms)?;
-        if let Some((a, b)) = self.window_ms {
-            if !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a) {
-                return Err(ParamError::new("window_ms", format!("[{a}, {b}]"), "[start, end] with 0 <= start < end"));
-            }
+        if let Some((a, b)) = self.window_ms
+            && !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a)
+        {
+            return Err(ParamError::new("window_ms", format!("[{a}, {b}]"), "[start, end] with 0 <= start < end"));
         }
         Ok(())
     }
@@ -147,10 +147,10 @@ impl LayerTrain {
                 if t <= 0.0 {
                     continue;
                 }
-                if let Some((a, b)) = self.layer.window_ms {
-                    if t < a || t >= b {
-                        continue;
-                    }
+                if let Some((a, b)) = self.layer.window_ms
+                    && (t < a || t >= b)
+                {
+                    continue;
                 }
                 let step = (t / self.dt).ceil() as u64;
                 if step >= first_step && step <= last_step {

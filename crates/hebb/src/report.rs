@@ -141,7 +141,7 @@ pub fn summary(cfg: &SimConfig, sim: &Simulation, res: &RunResults, t: Timing, s
         mean_weight_j: {
             let w = &sim.recorder.weights;
             let k = w.types.len();
-            let records = if k == 0 { 0 } else { w.mean_j.len() / k };
+            let records = w.mean_j.len().checked_div(k).unwrap_or(0);
             w.types
                 .iter()
                 .enumerate()
@@ -196,8 +196,8 @@ pub fn write_data(dir: &RunDir, sim: &Simulation, res: &RunResults) -> Result<()
         .collect();
     dir.write_csv("mean_currents.csv", &cols, &rows)?;
     let k = rec.plan.voltage_neurons.len();
-    if k > 0 {
-        dir.write_npy("voltages.npy", &rec.voltages, &[rec.voltages.len() / k, k])?;
+    if let Some(rows) = rec.voltages.len().checked_div(k) {
+        dir.write_npy("voltages.npy", &rec.voltages, &[rows, k])?;
         dir.write_npy("voltage_t_ms.npy", &rec.sample_t_ms, &[rec.sample_t_ms.len()])?;
     }
     dir.write_npy("neuron_rates_hz.npy", &res.neuron_rates_hz, &[res.neuron_rates_hz.len()])?;

@@ -72,13 +72,11 @@ proptest! {
         let mut sets: Vec<String> = sets.into_iter().map(|(k, v)| format!("{}={}", KEYS[k], v)).collect();
         sets.insert(0, "network.n=600".into());
         sets.insert(1, "run.duration_ms=20".into());
-        if let Ok(cfg) = parse(AKIL_DEMO_TOML, &sets) {
-            if cfg.network.n <= 600 && cfg.run.duration_ms <= 20.0 && cfg.run.threads <= 8 {
-                if let Ok(mut sim) = Simulation::new(cfg) {
+        if let Ok(cfg) = parse(AKIL_DEMO_TOML, &sets)
+            && cfg.network.n <= 600 && cfg.run.duration_ms <= 20.0 && cfg.run.threads <= 8
+                && let Ok(mut sim) = Simulation::new(cfg) {
                     let _ = sim.run(&mut |_| {});
                     let _ = sim.results();
                 }
-            }
-        }
     }
 }
