@@ -470,8 +470,12 @@ pub fn istdp(p: &IstdpParams, dir: &RunDir) -> Result<Outcome> {
             Series::dashed("fixed point", vec![0.0, p.duration_ms * 1e-3], vec![star.state.j[0]; 2]).with_color(3),
         )
         .with_series(
-            Series::dashed("semi-empirical fixed point", vec![0.0, p.duration_ms * 1e-3], vec![corrected.state.j[0]; 2])
-                .with_color(2),
+            Series::dashed(
+                "semi-empirical fixed point",
+                vec![0.0, p.duration_ms * 1e-3],
+                vec![corrected.state.j[0]; 2],
+            )
+            .with_color(2),
         );
     let mut rp = LinePanel::new("Population rates", "time (s)", "rate (Hz)");
     for (k, name) in ["E", "I"].iter().enumerate() {
