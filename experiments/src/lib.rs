@@ -12,6 +12,7 @@
 //! spec's full durations, for a cluster).
 
 pub mod akil;
+pub mod akil_b_plastic;
 pub mod akil_correlations;
 pub mod akil_distributions;
 pub mod akil_hebbian;

@@ -112,6 +112,7 @@ enum Cmd {
 const EXPERIMENTS: &[&str] = &[
     "akil_a_demo",
     "akil_b_scaling",
+    "akil_b_plastic",
     "akil_c_kohonen",
     "akil_d_distributions",
     "akil_e_istdp",
