@@ -51,7 +51,11 @@ impl Params for DistributionParams {
             // Reduced: 500× the paper's η so that the mean has (nearly)
             // converged by the middle of a 120-s run.
             Tier::Quick => base,
-            Tier::Default => Self { n: 5000, duration_ms: 1_000_000.0, eta: 1e-3, compare_at: [0.4, 1.0], ..base },
+            // η = 1e-3 left 25 % of the initial distance at 1000 s (the
+            // synapses onto slow neurons; the lag model predicted the mean
+            // within 0.2 %, run of 2026-11-30), so the distribution was not
+            // yet stationary: ten times faster learning, as in experiment C.
+            Tier::Default => Self { n: 5000, duration_ms: 1_000_000.0, eta: 1e-2, compare_at: [0.4, 1.0], ..base },
             // §4.1: N = 5000, η = 1e-4, T = 10 000 s, KS at 4000 s vs the end.
             Tier::Paper => Self { n: 5000, duration_ms: 10_000_000.0, eta: 1e-4, compare_at: [0.4, 1.0], ..base },
         }
