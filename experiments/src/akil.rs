@@ -692,7 +692,7 @@ impl Params for ScalingParams {
 }
 
 /// Least-squares slope of y against x.
-fn slope(x: &[f64], y: &[f64]) -> f64 {
+pub(crate) fn slope(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
     let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();

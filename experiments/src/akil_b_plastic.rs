@@ -576,15 +576,6 @@ impl crate::Sweep for PlasticScalingParams {
     }
 }
 
-/// Least-squares slope of y against x.
-fn slope(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    sxy / sxx
-}
-
 fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     let (s, k) = xs.fold((0.0, 0usize), |(s, k), x| (s + x, k + 1));
     s / k as f64
@@ -742,7 +733,7 @@ pub fn plastic_scaling(p: &PlasticScalingParams, runs: Vec<PlasticRun>, dir: &Ru
         // The finite-N error shrinks with N.
         let ln_n: Vec<f64> = at.iter().map(|a| a.n.ln()).collect();
         let ln_e: Vec<f64> = at.iter().map(|a| a.error.ln()).collect();
-        let fitted = if at.len() >= 2 { slope(&ln_n, &ln_e) } else { f64::NAN };
+        let fitted = if at.len() >= 2 { crate::akil::slope(&ln_n, &ln_e) } else { f64::NAN };
         if at.len() >= 2 {
             checks.push(Check::at_most(
                 &format!("{label}: error at N = {} minus error at N = {} (≤ 0)", last.n, first.n),
