@@ -72,6 +72,48 @@ pub(crate) fn corrected_theory(cfg: &SimConfig, sim: &Simulation, j_end: &[f64])
     Ok(weight_theory(cfg, Some(&rx), correction))
 }
 
+/// How a Hebbian-type synapse type relaxes per synapse (§3.3 applied to one
+/// synapse with its own pre- and postsynaptic rates): the linear rate
+/// λ = η·(a·r_post + b·τ·r_pre·r_post) per ms (rates in kHz).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Relaxation {
+    /// η.
+    pub(crate) eta: f64,
+    /// Coefficient of r_post (Kohonen: its depression −ηJ per post spike).
+    pub(crate) a: f64,
+    /// Coefficient of τ r_pre r_post (soft Hebbian: 1, its depression
+    /// −η x_post J; weight-dependent: γ₊ − γ₋ = 2).
+    pub(crate) b: f64,
+    /// Trace τ (ms).
+    pub(crate) tau_ms: f64,
+}
+
+/// Mean over E→E synapses of exp(−λ_jk t), averaged over the late record
+/// times `t_ms`, with λ_jk from the neurons' measured rates (kHz): the
+/// fraction of the initial offset a weight still holds if each synapse
+/// relaxes exponentially towards its fixed point at the rates the network
+/// has late in the run. Synapses onto (or between) nearly silent neurons
+/// barely move, which is why the population mean lags the mean-field
+/// fixed point (experiments F and I saw the same). Pairs are averaged over
+/// an evenly strided subsample of ≤ 400 post × 400 pre E neurons
+/// (connections are independent Bernoulli draws, so every pair is equally
+/// likely to be a synapse). Used by experiments B (plastic), D and F.
+pub(crate) fn lag_factor(rates_e_khz: &[f64], rel: Relaxation, t_ms: &[f64]) -> f64 {
+    let stride = rates_e_khz.len().div_ceil(400).max(1);
+    let sub: Vec<f64> = rates_e_khz.iter().step_by(stride).copied().collect();
+    let mut total = 0.0;
+    for &t in t_ms {
+        let mut s = 0.0;
+        for &post in &sub {
+            for &pre in &sub {
+                s += (-rel.eta * (rel.a * post + rel.b * rel.tau_ms * pre * post) * t).exp();
+            }
+        }
+        total += s / (sub.len() * sub.len()) as f64;
+    }
+    total / t_ms.len() as f64
+}
+
 /// Mean weight of plastic type `p` over the records: (t in s, j).
 pub(crate) fn weight_series(sim: &Simulation, p: usize) -> (Vec<f64>, Vec<f64>) {
     let w = &sim.recorder.weights;

@@ -23,6 +23,7 @@
 //! One task per (case, N, realisation), so the experiment runs as a Slurm
 //! job array; each simulation checkpoints (see [`crate::run_simulation`]).
 
+use crate::akil::{Relaxation, lag_factor};
 use crate::akil::{base_config, corrected_theory, run, weight_series, weight_theory};
 use crate::{Check, FigureRef, Outcome, Params, Tier};
 use anyhow::{Context, Result, bail, ensure};
@@ -442,46 +443,6 @@ pub struct PlasticRun {
     pub bin_t_s: Vec<f64>,
     /// E and I rates per bin (Hz).
     pub bin_rates_hz: [Vec<f64>; 2],
-}
-
-/// How a Hebbian-type synapse type relaxes per synapse (§3.3 applied to one
-/// synapse with its own pre- and postsynaptic rates): the linear rate
-/// λ = η·(a·r_post + b·τ·r_pre·r_post) per ms (rates in kHz).
-#[derive(Debug, Clone, Copy)]
-struct Relaxation {
-    eta: f64,
-    /// Coefficient of r_post (Kohonen: its depression −ηJ per post spike).
-    a: f64,
-    /// Coefficient of τ r_pre r_post (soft Hebbian: 1, its depression
-    /// −η x_post J; weight-dependent: γ₊ − γ₋ = 2).
-    b: f64,
-    tau_ms: f64,
-}
-
-/// Mean over E→E synapses of exp(−λ_jk t), averaged over the late record
-/// times `t_ms`, with λ_jk from the neurons' measured rates (kHz): the
-/// fraction of the initial offset a weight still holds if each synapse
-/// relaxes exponentially towards its fixed point at the rates the network
-/// has late in the run. Synapses onto (or between) nearly silent neurons
-/// barely move, which is why the population mean lags the mean-field
-/// fixed point (experiments F and I saw the same). Pairs are averaged over
-/// an evenly strided subsample of ≤ 400 post × 400 pre E neurons
-/// (connections are independent Bernoulli draws, so every pair is equally
-/// likely to be a synapse).
-fn lag_factor(rates_e_khz: &[f64], rel: Relaxation, t_ms: &[f64]) -> f64 {
-    let stride = rates_e_khz.len().div_ceil(400).max(1);
-    let sub: Vec<f64> = rates_e_khz.iter().step_by(stride).copied().collect();
-    let mut total = 0.0;
-    for &t in t_ms {
-        let mut s = 0.0;
-        for &post in &sub {
-            for &pre in &sub {
-                s += (-rel.eta * (rel.a * post + rel.b * rel.tau_ms * pre * post) * t).exp();
-            }
-        }
-        total += s / (sub.len() * sub.len()) as f64;
-    }
-    total / t_ms.len() as f64
 }
 
 impl crate::Sweep for PlasticScalingParams {

@@ -2,7 +2,7 @@
 //! distributions of weights and rates, and the stationarity of the weight
 //! distribution once the mean has converged.
 
-use crate::akil::{base_config, run, weight_series};
+use crate::akil::{Relaxation, base_config, lag_factor, run, weight_series};
 use crate::{Check, FigureRef, Outcome, Params, Tier};
 use anyhow::Result;
 use hebb::io::RunDir;
@@ -132,7 +132,9 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     let rates_e = &res.neuron_rates_hz[..n_e];
     let r_e_hz = rates_e.iter().sum::<f64>() / n_e as f64;
     let j_star_measured = p.beta * 0.2 * r_e_hz;
-    let lag = rates_e.iter().map(|&r| (-p.eta * r * 1e-3 * p.duration_ms).exp()).sum::<f64>() / n_e as f64;
+    let rates_khz: Vec<f64> = rates_e.iter().map(|r| r * 1e-3).collect();
+    let kohonen = Relaxation { eta: p.eta, a: 1.0, b: 0.0, tau_ms: 200.0 };
+    let lag = lag_factor(&rates_khz, kohonen, &[p.duration_ms]);
     let j_expected = j_star_measured - (j_star_measured - p.j_ee0) * lag;
     let mean_end = *mean.last().unwrap_or(&f64::NAN);
     let checks = vec![

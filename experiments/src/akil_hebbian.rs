@@ -2,7 +2,7 @@
 //! soft-bounded Hebbian plasticity on E←E — mean weights and the spread of
 //! the weight distribution over time.
 
-use crate::akil::{base_config, weight_series};
+use crate::akil::{Relaxation, base_config, lag_factor, weight_series};
 use crate::{Check, Outcome, Params, Tier};
 use anyhow::Result;
 use hebb::io::RunDir;
@@ -170,9 +170,8 @@ impl crate::Sweep for HebbianParams {
         let unconverged_fraction = if RULES[index] == "soft" {
             let n_e = cfg.population_sizes()[0];
             let r: Vec<f64> = res.neuron_rates_hz[..n_e].iter().map(|x| x * 1e-3).collect();
-            let a = self.eta_soft * tau_stdp_ms * self.duration_ms;
-            let sum: f64 = r.iter().map(|&rj| r.iter().map(|&rk| (-a * rj * rk).exp()).sum::<f64>()).sum();
-            sum / (n_e * n_e) as f64
+            let soft = Relaxation { eta: self.eta_soft, a: 0.0, b: 1.0, tau_ms: tau_stdp_ms };
+            lag_factor(&r, soft, &[self.duration_ms])
         } else {
             0.0
         };
