@@ -127,12 +127,12 @@ impl Csr {
     /// by reading the row's last target (that read is a cache miss of its
     /// own on a row not yet in cache, which cost ~20 % of delivery).
     #[inline]
-    pub fn scatter_add_row(&self, k: usize, acc: &mut [f64], scale: f64) {
+    pub fn scatter_add_row(&self, k: usize, acc: &mut [f32], scale: f32) {
         assert!(acc.len() >= self.n_post, "accumulator of {} for {} targets", acc.len(), self.n_post);
         let r = self.row_range(k);
         for (&t, &w) in self.targets[r.clone()].iter().zip(&self.weights[r]) {
             // SAFETY: t < n_post <= acc.len() (type invariant, assert above).
-            unsafe { *acc.get_unchecked_mut(t as usize) += w as f64 * scale };
+            unsafe { *acc.get_unchecked_mut(t as usize) += w * scale };
         }
     }
 

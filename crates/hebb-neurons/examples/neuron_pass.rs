@@ -1,9 +1,9 @@
 //! Cost of the engine's EIF neuron pass per neuron-step: the fused pass
 //! ([`NeuronModel::integrate_detect`], AVX2 where available) with the
-//! single- and the double-precision exponential, against the two portable
-//! passes (decay + Euler step, then a threshold scan) that the engine used
-//! before, in one process, on N = 5000 neurons in chunks of 1024 as the
-//! engine runs them.
+//! single-precision exponential, against the two portable passes (decay +
+//! Euler step, then a threshold scan), with the single- and the
+//! double-precision exponential (the latter always runs portable), in one
+//! process, on N = 5000 neurons in chunks of 1024 as the engine runs them.
 //!
 //! `cargo run --release -p hebb-neurons --example neuron_pass -- [STEPS] [ROUNDS]`
 //!
@@ -17,15 +17,15 @@ const N: usize = 5000;
 const CHUNK: usize = 1024;
 
 struct State {
-    v: Vec<f64>,
+    v: Vec<f32>,
     r: Vec<u32>,
-    ie: Vec<f64>,
-    ii: Vec<f64>,
-    ix: Vec<f64>,
+    ie: Vec<f32>,
+    ii: Vec<f32>,
+    ix: Vec<f32>,
 }
 
 fn state() -> State {
-    let v = (0..N).map(|j| -75.0 + 20.0 * ((j * 7919) % N) as f64 / N as f64).collect();
+    let v = (0..N).map(|j| -75.0 + 20.0 * ((j * 7919) % N) as f32 / N as f32).collect();
     State { v, r: vec![0; N], ie: vec![0.5; N], ii: vec![-0.5; N], ix: vec![0.0; N] }
 }
 
@@ -51,11 +51,11 @@ fn run(m: &Eif, s: &mut State, steps: usize, fused: bool) -> (f64, usize) {
                 m.integrate_detect(0.1, decay, v, r, ie, ii, ix, offset, &mut spiked);
             } else {
                 m.integrate_decaying(0.1, decay, v, r, ie, ii, ix);
-                detect_spikes(v, m.v_threshold(), offset, &mut spiked);
+                detect_spikes(v, m.v_threshold() as f32, offset, &mut spiked);
             }
         }
         for &k in &spiked {
-            s.v[k as usize] = m.v_reset();
+            s.v[k as usize] = m.v_reset() as f32;
         }
         count += spiked.len();
     }

@@ -74,12 +74,16 @@ pub enum SimError {
     Checkpoint(String),
 }
 
+/// The checkpoint format this build writes and reads: 2 since the neuron
+/// state is single precision (1 held it in f64).
+pub const CHECKPOINT_VERSION: u32 = 2;
+
 /// The complete dynamic state of a run at a step boundary: restoring it into
 /// a network built from the same config continues the run bit for bit.
 /// External input needs no state: its chunks are pure functions of the key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
-    /// Format version.
+    /// Format version ([`CHECKPOINT_VERSION`] when written by this build).
     pub version: u32,
     /// Steps done.
     pub step: u64,
@@ -358,7 +362,7 @@ impl Simulation {
     /// The state at the current step boundary.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            version: 1,
+            version: CHECKPOINT_VERSION,
             step: self.steps_done,
             state: self.network.state.clone(),
             recorder: self.recorder.clone(),
@@ -371,8 +375,11 @@ impl Simulation {
     /// Rebuild the run of `config` and continue from `cp`.
     pub fn restore(config: SimConfig, cp: Checkpoint) -> Result<Self, SimError> {
         let mut sim = Self::new(config)?;
-        if cp.version != 1 {
-            return Err(SimError::Checkpoint(format!("format version {} (this build reads 1)", cp.version)));
+        if cp.version != CHECKPOINT_VERSION {
+            return Err(SimError::Checkpoint(format!(
+                "format version {} (this build reads {CHECKPOINT_VERSION})",
+                cp.version
+            )));
         }
         if cp.state.v.len() != sim.network.n() || cp.recorder.plan != sim.recorder.plan || cp.step > sim.grid.n_steps {
             return Err(SimError::Checkpoint("it was written by a run with a different config".into()));

@@ -13,17 +13,18 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
-/// Per-neuron dynamic state, struct-of-arrays.
+/// Per-neuron dynamic state, struct-of-arrays, in single precision (see
+/// [`hebb_neurons::NeuronModel`] for why f32 and what it costs in accuracy).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NeuronState {
     /// Membrane potentials (mV).
-    pub v: Vec<f64>,
+    pub v: Vec<f32>,
     /// Excitatory synaptic current I^e (mV/ms).
-    pub ie: Vec<f64>,
+    pub ie: Vec<f32>,
     /// Inhibitory synaptic current I^i (mV/ms).
-    pub ii: Vec<f64>,
+    pub ii: Vec<f32>,
     /// External synaptic current I^x (mV/ms).
-    pub ix: Vec<f64>,
+    pub ix: Vec<f32>,
     /// Remaining refractory steps (LIF only).
     pub refractory: Vec<u32>,
 }
@@ -70,8 +71,9 @@ pub struct StepView<'a> {
     /// The state before the reset. Its currents are stored undecayed (see
     /// [`Network::step`]): the value of phase 8 is `ie[j] * decay[0]`, etc.
     pub state: &'a NeuronState,
-    /// Decay factors (1 − dt/τ) of I^e, I^i, I^x.
-    pub decay: [f64; 3],
+    /// Decay factors (1 − dt/τ) of I^e, I^i, I^x, rounded to f32 as the
+    /// neuron pass applies them.
+    pub decay: [f32; 3],
 }
 
 /// Something that looks at every step (recorders, progress, tests).
@@ -110,8 +112,8 @@ pub struct Network {
     pub plastic: Vec<crate::plastic::PlasticProjection>,
     /// Whether each neuron's spikes feed I^i (inhibitory) rather than I^e.
     inhibitory: Vec<bool>,
-    inv_tau: [f64; 3],
-    decay: [f64; 3],
+    inv_tau: [f32; 3],
+    decay: [f32; 3],
     refractory_steps: u32,
     pool: Option<rayon::ThreadPool>,
     spiked: Vec<u32>,
@@ -221,7 +223,7 @@ impl Network {
         let v = (0..n)
             .map(|j| {
                 let mut r = stream(seed, Purpose::InitialState, &[j as u64]);
-                lo + (hi - lo) * r.random::<f64>()
+                (lo + (hi - lo) * r.random::<f64>()) as f32
             })
             .collect();
         let threads = cfg.run.threads;
@@ -247,8 +249,8 @@ impl Network {
             drive,
             state: NeuronState { v, ie: vec![0.0; n], ii: vec![0.0; n], ix: vec![0.0; n], refractory: vec![0; n] },
             inhibitory,
-            inv_tau: taus.map(|t| 1.0 / t),
-            decay: taus.map(|t| 1.0 - dt / t),
+            inv_tau: taus.map(|t| (1.0 / t) as f32),
+            decay: taus.map(|t| (1.0 - dt / t) as f32),
             refractory_steps: model.refractory_steps(dt),
             pool,
             spiked: Vec::new(),
@@ -384,7 +386,7 @@ impl Network {
         }
         let (lo, hi) = (self.block.start, self.block.end);
         if let Some((drive, key)) = &self.drive {
-            drive.add(*key, n, lo as u64, &mut st.ie[lo..hi], 1.0 / de);
+            drive.add(*key, n, lo as u64, &mut st.ie[lo..hi], 1.0 / de as f64);
         }
 
         // 7 (of the previous step), 2, 3: decay, integrate and threshold,
@@ -455,7 +457,7 @@ impl Network {
             decay: self.decay,
         });
         let model = self.neuron.model();
-        let v_re = model.v_reset();
+        let v_re = model.v_reset() as f32;
         for &k in &self.spiked {
             st.v[k as usize] = v_re;
             st.refractory[k as usize] = self.refractory_steps;
@@ -469,11 +471,11 @@ const CHUNK: usize = 1024;
 
 /// Mutable views of one chunk of the per-neuron arrays.
 struct ChunkState<'a> {
-    v: &'a mut [f64],
+    v: &'a mut [f32],
     refractory: &'a mut [u32],
-    ie: &'a mut [f64],
-    ii: &'a mut [f64],
-    ix: &'a mut [f64],
+    ie: &'a mut [f32],
+    ii: &'a mut [f32],
+    ix: &'a mut [f32],
 }
 
 impl NeuronState {
@@ -492,7 +494,7 @@ impl NeuronState {
 struct NeuronPass<'a> {
     model: &'a dyn NeuronModel,
     dt: f64,
-    decay: [f64; 3],
+    decay: [f32; 3],
 }
 
 impl NeuronPass<'_> {

@@ -195,11 +195,11 @@ impl Recorder {
             let size = (b - a).max(1) as f64;
             for (c, cur) in [&st.ie, &st.ii, &st.ix].into_iter().enumerate() {
                 let sum = sum_in_lanes(&cur[a..b]);
-                self.mean_currents.push(sum * view.decay[c] / size);
+                self.mean_currents.push(sum * view.decay[c] as f64 / size);
             }
         }
         for &j in &self.plan.voltage_neurons {
-            self.voltages.push(st.v[j]);
+            self.voltages.push(st.v[j] as f64);
         }
     }
 }
@@ -207,14 +207,15 @@ impl Recorder {
 /// The sum of `x` in eight interleaved partial sums, added in a fixed order
 /// at the end: the same result on every machine, and vectorised (a single
 /// running sum is one chain of dependent additions, ~4 cycles each, which
-/// made this sampling ~8 % of a static run).
-fn sum_in_lanes(x: &[f64]) -> f64 {
-    let mut lanes = [0.0; 8];
+/// made this sampling ~8 % of a static run). The f32 state is widened
+/// exactly and summed in f64.
+fn sum_in_lanes(x: &[f32]) -> f64 {
+    let mut lanes = [0.0f64; 8];
     let chunks = x.chunks_exact(8);
-    let tail: f64 = chunks.remainder().iter().sum();
+    let tail: f64 = chunks.remainder().iter().map(|&v| v as f64).sum();
     for c in chunks {
         for (l, &v) in lanes.iter_mut().zip(c) {
-            *l += v;
+            *l += v as f64;
         }
     }
     ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])) + tail
@@ -226,16 +227,16 @@ mod tests {
     /// sums of ~600 terms each round at most ~1e-13 relative here.
     #[test]
     fn sum_in_lanes_is_the_sum() {
-        let x: Vec<f64> = (0..5003).map(|i| ((i * 7919) % 1000) as f64 * 0.001 - 0.4).collect();
+        let x: Vec<f32> = (0..5003).map(|i| ((i * 7919) % 1000) as f32 * 0.001 - 0.4).collect();
         let (mut s, mut c) = (0.0f64, 0.0f64);
         for &v in &x {
-            let y = v - c;
+            let y = v as f64 - c;
             let t = s + y;
             c = (t - s) - y;
             s = t;
         }
         let got = super::sum_in_lanes(&x);
-        assert!((got - s).abs() <= 1e-13 * x.iter().map(|v| v.abs()).sum::<f64>(), "{got} vs {s}");
-        assert_eq!(super::sum_in_lanes(&x[..5]), x[..5].iter().sum::<f64>());
+        assert!((got - s).abs() <= 1e-13 * x.iter().map(|v| v.abs() as f64).sum::<f64>(), "{got} vs {s}");
+        assert_eq!(super::sum_in_lanes(&x[..5]), x[..5].iter().map(|&v| v as f64).sum::<f64>());
     }
 }

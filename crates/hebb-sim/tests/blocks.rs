@@ -34,7 +34,7 @@ struct Outcome {
     /// Global targets and weights as bits (rank 0 and whole runs only).
     weights: Option<(Vec<u32>, Vec<u32>)>,
     /// Final potentials of the neurons the run integrated, as bits.
-    v: Vec<u64>,
+    v: Vec<u32>,
     block: std::ops::Range<usize>,
 }
 

@@ -58,13 +58,15 @@ impl PoissonDrive {
     /// Add this step's drive, `count · jump · scale`, to `current[j]` for
     /// neurons `first .. first + len` (`scale` lets an engine that stores
     /// its currents in another unit or before a pending decay convert).
+    /// The currents are single precision, as the engine's state; the jump
+    /// `count · jump · scale` is formed in f64 and rounded once.
     ///
     /// Same counts as [`PoissonDrive::count`], computed in blocks: first the
     /// uniforms of a block (integer hashing that vectorises), then each count
     /// as the number of CDF entries ≤ u (the CDF increases, so this equals
     /// the first entry above u) without a data-dependent loop. Compiled for
     /// AVX2 where the CPU has it; the arithmetic is exact either way.
-    pub fn add(&self, key: u64, step: u64, first: u64, current: &mut [f64], scale: f64) {
+    pub fn add(&self, key: u64, step: u64, first: u64, current: &mut [f32], scale: f64) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked at run time).
@@ -77,12 +79,12 @@ impl PoissonDrive {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn add_avx2(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [f64], scale: f64) {
+unsafe fn add_avx2(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [f32], scale: f64) {
     add_blocks(d, key, step, first, current, scale)
 }
 
 #[inline(always)]
-fn add_blocks(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [f64], scale: f64) {
+fn add_blocks(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [f32], scale: f64) {
     const B: usize = 256;
     // The first four CDF entries (padded with values no uniform reaches)
     // decide almost every count; draws at or above the fourth (probability
@@ -115,7 +117,7 @@ fn add_blocks(d: &PoissonDrive, key: u64, step: u64, first: u64, current: &mut [
             }
         }
         for (c, &ki) in cur.iter_mut().zip(k.iter()) {
-            *c += ki * jump;
+            *c += (ki * jump) as f32;
         }
     }
 }
@@ -132,14 +134,14 @@ mod tests {
         let mut cur = vec![0.0; 700];
         d.add(9, 3, 0, &mut cur, 1.0);
         for (j, c) in cur.iter().enumerate() {
-            assert_eq!(*c, d.count(9, 3, j as u64) as f64 * 0.5);
+            assert_eq!(*c, (d.count(9, 3, j as u64) as f64 * 0.5) as f32);
         }
         assert!(cur.iter().any(|&c| c > 4.0 * 0.5), "λ = 6 reaches the tail");
         let d = PoissonDrive::new(400.0, 15.0, 0.1, 0.5).unwrap();
         let mut cur = vec![1.0; 1000];
         d.add(3, 17, 40, &mut cur, 2.0);
         for (j, c) in cur.iter().enumerate() {
-            assert_eq!(*c, 1.0 + d.count(3, 17, 40 + j as u64) as f64 * 1.0);
+            assert_eq!(*c, 1.0 + (d.count(3, 17, 40 + j as u64) as f64 * 1.0) as f32);
         }
         assert!(cur.iter().any(|&c| c > 1.0));
     }
