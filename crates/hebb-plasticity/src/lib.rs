@@ -4,7 +4,10 @@
 //! (specs/akil.md §2): a [`PlasticityRule`] acts on one synapse type
 //! (post population ← pre population). Every neuron carries one trace per
 //! rule side, x ← x·(1 − dt/τ) each step and x += 1 at its spikes, so a rule
-//! costs O(1) per synapse and event and no per-synapse state.
+//! costs O(1) per synapse and event and no per-synapse state. Traces are
+//! stored in f32, like the weights they update (a relative rounding of
+//! 6e-8 on η·x is far below the f32 rounding of J itself), so the traces of
+//! a 5000-neuron network stay in L1; hooks receive them widened to f64.
 //!
 //! * When presynaptic neuron k spikes, each of its synapses k → j of the
 //!   rule's type becomes `on_pre(J, x_post[j])`.
@@ -139,15 +142,15 @@ pub trait PlasticityRule: Send + Sync + std::fmt::Debug {
     /// Apply [`on_pre`](Self::on_pre) to the synapses of one presynaptic
     /// spike: `weights[s]` targets `targets[s]`, whose trace is
     /// `x_post[targets[s]]`.
-    fn pre_batch(&self, weights: &mut [f32], targets: &[u32], x_post: &[f64]) {
+    fn pre_batch(&self, weights: &mut [f32], targets: &[u32], x_post: &[f32]) {
         for (w, &t) in weights.iter_mut().zip(targets) {
-            *w = self.on_pre(*w as f64, x_post[t as usize]) as f32;
+            *w = self.on_pre(*w as f64, x_post[t as usize] as f64) as f32;
         }
     }
     /// Apply [`on_post`](Self::on_post) to the synapses onto one
     /// postsynaptic neuron: `weights[positions[s]]` comes from `pres[s]`,
     /// whose trace is `x_pre[pres[s]]`.
-    fn post_batch(&self, weights: &mut [f32], positions: &[u32], pres: &[u32], x_pre: &[f64]) {
+    fn post_batch(&self, weights: &mut [f32], positions: &[u32], pres: &[u32], x_pre: &[f32]) {
         // The synapses onto one neuron are scattered over the weight array
         // (one cache line each): ask for them a few iterations ahead.
         const AHEAD: usize = 8;
@@ -156,7 +159,7 @@ pub trait PlasticityRule: Send + Sync + std::fmt::Debug {
                 prefetch(weights, next as usize);
             }
             let w = &mut weights[pos as usize];
-            *w = self.on_post(*w as f64, x_pre[k as usize]) as f32;
+            *w = self.on_post(*w as f64, x_pre[k as usize] as f64) as f32;
         }
     }
 }

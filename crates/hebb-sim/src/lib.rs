@@ -96,7 +96,7 @@ pub struct Checkpoint {
     /// All recurrent weights, when some are plastic.
     pub weights: Option<Vec<f32>>,
     /// Pre and post traces of each plastic type.
-    pub traces: Vec<[Vec<f64>; 2]>,
+    pub traces: Vec<[Vec<f32>; 2]>,
 }
 
 /// Receives full weight snapshots of the plastic types (the `hebb` program

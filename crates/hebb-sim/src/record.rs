@@ -209,7 +209,7 @@ impl Recorder {
 /// running sum is one chain of dependent additions, ~4 cycles each, which
 /// made this sampling ~8 % of a static run). The f32 state is widened
 /// exactly and summed in f64.
-fn sum_in_lanes(x: &[f32]) -> f64 {
+pub(crate) fn sum_in_lanes(x: &[f32]) -> f64 {
     let mut lanes = [0.0f64; 8];
     let chunks = x.chunks_exact(8);
     let tail: f64 = chunks.remainder().iter().map(|&v| v as f64).sum();

@@ -77,7 +77,7 @@ pub fn check_no_change_without_spikes(rule: RuleFactory<'_>, synapse: &SynapseTy
 }
 
 /// What a probe saw: (step, neuron whose trace was read, trace value).
-type Log = Arc<Mutex<Vec<(u64, u32, f64)>>>;
+type Log = Arc<Mutex<Vec<(u64, u32, f32)>>>;
 
 /// Wraps a rule and logs every trace value its hooks are given.
 #[derive(Debug)]
@@ -107,12 +107,12 @@ impl PlasticityRule for Probe {
     fn contract(&self) -> hebb_plasticity::Contract {
         self.inner.contract()
     }
-    fn pre_batch(&self, weights: &mut [f32], targets: &[u32], x_post: &[f64]) {
+    fn pre_batch(&self, weights: &mut [f32], targets: &[u32], x_post: &[f32]) {
         let n = *self.step.lock().unwrap();
         self.post_reads.lock().unwrap().extend(targets.iter().map(|&t| (n, t, x_post[t as usize])));
         self.inner.pre_batch(weights, targets, x_post);
     }
-    fn post_batch(&self, weights: &mut [f32], positions: &[u32], pres: &[u32], x_pre: &[f64]) {
+    fn post_batch(&self, weights: &mut [f32], positions: &[u32], pres: &[u32], x_pre: &[f32]) {
         let n = *self.step.lock().unwrap();
         self.pre_reads.lock().unwrap().extend(pres.iter().map(|&k| (n, k, x_pre[k as usize])));
         self.inner.post_batch(weights, positions, pres, x_pre);
@@ -157,10 +157,10 @@ pub fn check_update_order(rule: RuleFactory<'_>, synapse: &SynapseType) -> Resul
     }
     let spikes = spikes.0.lock().unwrap().clone();
     let n_neurons = sim.network.n();
-    let rebuild = |tau: f64| -> Vec<Vec<f64>> {
-        // x[n][j]: trace at the end of step n.
-        let d = 1.0 - dt / tau;
-        let mut x = vec![0.0; n_neurons];
+    let rebuild = |tau: f64| -> Vec<Vec<f32>> {
+        // x[n][j]: trace at the end of step n (f32, as the engine keeps it).
+        let d = (1.0 - dt / tau) as f32;
+        let mut x = vec![0.0f32; n_neurons];
         let mut out = vec![x.clone()];
         let mut s = 0;
         for n in 1..=n_steps {
