@@ -7,8 +7,9 @@
 //!                                                         [--t_burn 100] [--t_end 800] [--kernel dense|history]
 //! ```
 //!
-//! `bench` times one Euler step of our dense and history kernels (g J*
-//! stored in f64, f32 and binary16) and the peer's `dense_syr` and `history`
+//! `bench` times one Euler step of our dense and history kernels (every
+//! storage combination of g J* (f64, f32, binary16) and the plastic state
+//! (f64, f32) in `COMBOS`) and the peer's `dense_syr` and `history`
 //! kernels at k = 2, τ_s = 1 for N = 1000 and 4000, in rounds (ours, then
 //! the peer's, per N) in one invocation, and prints per-step wall and CPU
 //! times, the bytes each side moves per step, and the ratios.
@@ -30,8 +31,33 @@ use std::process::Command;
 use std::time::Instant;
 
 use hebb_rate::{
-    ChaosStats, CouplingPrecision, DenseNetwork, HistoryNetwork, RateFunction, RateNetwork, RateParams, SynapticKernel,
+    ChaosStats, CouplingPrecision, DenseNetwork, HistoryNetwork, PlasticPrecision, RateFunction, RateNetwork,
+    RateParams, SynapticKernel,
 };
+
+/// The storage combinations of `bench` and `split`: (J*, plastic state).
+const COMBOS: [(CouplingPrecision, PlasticPrecision); 5] = [
+    (CouplingPrecision::F64, PlasticPrecision::F64),
+    (CouplingPrecision::F32, PlasticPrecision::F64),
+    (CouplingPrecision::F16, PlasticPrecision::F64),
+    (CouplingPrecision::F32, PlasticPrecision::F32),
+    (CouplingPrecision::F16, PlasticPrecision::F32),
+];
+
+fn prec_name(c: CouplingPrecision) -> &'static str {
+    match c {
+        CouplingPrecision::F64 => "f64",
+        CouplingPrecision::F32 => "f32",
+        CouplingPrecision::F16 => "f16",
+    }
+}
+
+fn plastic_name(p: PlasticPrecision) -> &'static str {
+    match p {
+        PlasticPrecision::F64 => "f64",
+        PlasticPrecision::F32 => "f32",
+    }
+}
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -194,9 +220,9 @@ fn time_peer(kernel: &str, n: usize, k: f64, tau_s: f64, warm: u64, steps: u64, 
 /// Bytes a step must move through the memory hierarchy, in MB (each stored
 /// value read or written once per step; the vectors of length N are
 /// negligible). `jb` = bytes per stored coupling.
-fn bytes_ours(n: usize, kernel: &str, jb: f64, l: usize) -> f64 {
+fn bytes_ours(n: usize, kernel: &str, jb: f64, ab: f64, l: usize) -> f64 {
     let (n, l) = (n as f64, l as f64);
-    let a = if kernel == "dense" { 16.0 * n * (n + 1.0) / 2.0 } else { 8.0 * l * n };
+    let a = if kernel == "dense" { 2.0 * ab * n * (n + 1.0) / 2.0 } else { ab * l * n };
     (jb * n * n + a) / 1e6
 }
 
@@ -209,7 +235,7 @@ fn bytes_peer(n: usize, kernel: &str, l: usize) -> f64 {
 }
 
 /// Ours against the peer at every N of `--Ns` (default 1000,4000): both
-/// kernels, J* stored in f64 / f32 / binary16 on our side, k = 2, τ_s =
+/// kernels, every storage combination of `COMBOS` on our side, k = 2, τ_s =
 /// `--tau_s` (default 1), one thread each. `--rounds` (default 2) repeats
 /// the whole comparison (ours, then the peer) and keeps the best time of
 /// each cell over all rounds, which suppresses the neighbours' load on the
@@ -220,11 +246,10 @@ fn bench(a: &Args) {
     let rounds: usize = a.get("rounds", 2);
     let seed: u64 = a.get("seed", 11);
     let (k, tau_s) = (2.0, a.get("tau_s", 1.0));
-    let precs = [CouplingPrecision::F64, CouplingPrecision::F32, CouplingPrecision::F16];
     let (l0, c0, w0) = (loadavg(), process_cpu(), Instant::now());
     println!("# bench: N = {ns:?}, k = {k}, tau_s = {tau_s}, threads = {threads}, rounds = {rounds}, load {l0}");
     // [n][0 = dense, 1 = history][precision] and the peer's [n][kernel].
-    let mut ours = vec![[[Timing::NONE; 3]; 2]; ns.len()];
+    let mut ours = vec![[[Timing::NONE; COMBOS.len()]; 2]; ns.len()];
     let mut peer = vec![[Timing::NONE; 2]; ns.len()];
     let mut ls = vec![0usize; ns.len()];
     for round in 0..rounds {
@@ -232,8 +257,16 @@ fn bench(a: &Args) {
             // About 0.1–0.3 s per repetition on either side.
             let (steps, reps) =
                 if n <= 1500 { (400u64, 5usize) } else { ((2e8 / (n * n) as f64).ceil() as u64 * 2, 3) };
-            for (pi, &prec) in precs.iter().enumerate() {
-                let p = RateParams { n, g: 2.0, k, tau_s, coupling_precision: prec, ..Default::default() };
+            for (pi, &(prec, plastic)) in COMBOS.iter().enumerate() {
+                let p = RateParams {
+                    n,
+                    g: 2.0,
+                    k,
+                    tau_s,
+                    coupling_precision: prec,
+                    plastic_precision: plastic,
+                    ..Default::default()
+                };
                 let d = time_kernel::<hebb_rate::DenseKernel>(&p, seed, 20, steps, reps);
                 ours[ni][0][pi] = ours[ni][0][pi].min(d);
                 // History only where its buffer is allowed (L × N bounded).
@@ -265,22 +298,31 @@ fn bench(a: &Args) {
     );
     println!("# ms per Euler step, best over reps and rounds; CPU = this thread's CPU time (ours), process CPU (peer)");
     println!(
-        "| N | kernel | J* | L | ours wall | ours CPU | MB/step | peer kernel | peer wall | peer CPU | peer MB/step | peer/ours (CPU) | peer/ours (wall) |"
+        "| N | kernel | J* | A/ring | L | ours wall | ours CPU | MB/step | GB/s (CPU) | peer kernel | peer wall | peer CPU | peer MB/step | peer/ours (CPU) | peer/ours (wall) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (ni, &n) in ns.iter().enumerate() {
         for (ki, kname) in ["dense", "history"].iter().enumerate() {
             let pk = if ki == 0 { "dense_syr" } else { "history" };
             let pt = peer[ni][ki];
             let l = if ki == 0 { "—".to_string() } else { ls[ni].to_string() };
-            for (pi, jname) in ["f64", "f32", "f16"].iter().enumerate() {
+            for (pi, &(prec, plastic)) in COMBOS.iter().enumerate() {
                 let o = ours[ni][ki][pi];
-                let jb = [8.0, 4.0, 2.0][pi];
+                let jb = match prec {
+                    CouplingPrecision::F64 => 8.0,
+                    CouplingPrecision::F32 => 4.0,
+                    CouplingPrecision::F16 => 2.0,
+                };
+                let ab = if plastic == PlasticPrecision::F32 { 4.0 } else { 8.0 };
+                let mb = bytes_ours(n, kname, jb, ab, ls[ni]);
                 println!(
-                    "| {n} | {kname} | {jname} | {l} | {:.3} | {:.3} | {:.1} | {pk} | {:.3} | {:.3} | {:.1} | {:.2} | {:.2} |",
+                    "| {n} | {kname} | {} | {} | {l} | {:.3} | {:.3} | {:.1} | {:.1} | {pk} | {:.3} | {:.3} | {:.1} | {:.2} | {:.2} |",
+                    prec_name(prec),
+                    plastic_name(plastic),
                     o.wall,
                     o.cpu,
-                    bytes_ours(n, kname, jb, ls[ni]),
+                    mb,
+                    mb / o.cpu,
                     pt.wall,
                     pt.cpu,
                     bytes_peer(n, kname, ls[ni]),
@@ -422,8 +464,16 @@ fn split(a: &Args) {
         }
         b
     };
-    for prec in [CouplingPrecision::F64, CouplingPrecision::F32, CouplingPrecision::F16] {
-        let p = RateParams { n, g: 2.0, k: 2.0, tau_s: 1.0, coupling_precision: prec, ..Default::default() };
+    for (prec, plastic) in COMBOS {
+        let p = RateParams {
+            n,
+            g: 2.0,
+            k: 2.0,
+            tau_s: 1.0,
+            coupling_precision: prec,
+            plastic_precision: plastic,
+            ..Default::default()
+        };
         let l = p.history_length().unwrap();
         let mut net = DenseNetwork::new(&p, 11).unwrap();
         net.run(200);
@@ -443,7 +493,9 @@ fn split(a: &Args) {
         hn.run(200 + l as u64);
         let t_net_h = best(&mut || hn.step());
         println!(
-            "{prec:?}: phi {t_phi:.4} | dense kernel {t_dense:.4} | dense step {t_net_d:.4} (rest {:.4}) | history kernel {t_hist:.4} | history step {t_net_h:.4} (rest {:.4}) ms",
+            "J* {} / A {}: phi {t_phi:.4} | dense kernel {t_dense:.4} | dense step {t_net_d:.4} (rest {:.4}) | history kernel {t_hist:.4} | history step {t_net_h:.4} (rest {:.4}) ms",
+            prec_name(prec),
+            plastic_name(plastic),
             t_net_d - t_dense - t_phi,
             t_net_h - t_hist - t_phi
         );

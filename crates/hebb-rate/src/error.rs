@@ -11,11 +11,11 @@ pub enum RateError {
     #[error(transparent)]
     Param(#[from] ParamError),
     /// A buffer could not be allocated (the network is too large for memory).
-    #[error("cannot allocate {what}: {elements} f64 values")]
+    #[error("cannot allocate {what}: {elements} values")]
     Allocation {
         /// Which buffer.
         what: &'static str,
-        /// How many f64 values were requested (`usize::MAX` on overflow).
+        /// How many values (f64 or f32) were requested (`usize::MAX` on overflow).
         elements: usize,
     },
     /// A state vector of the wrong length or with non-finite entries.
@@ -32,12 +32,12 @@ pub enum RateError {
     Degenerate(String),
 }
 
-/// A zeroed `Vec<f64>` of `len` values, or an error instead of an abort when
-/// memory is short.
-pub(crate) fn try_zeroed(len: usize, what: &'static str) -> Result<Vec<f64>, RateError> {
-    let mut v: Vec<f64> = Vec::new();
+/// A zeroed `Vec` (f64 or f32) of `len` values, or an error instead of an
+/// abort when memory is short.
+pub(crate) fn try_zeroed<T: Copy + Default>(len: usize, what: &'static str) -> Result<Vec<T>, RateError> {
+    let mut v: Vec<T> = Vec::new();
     v.try_reserve_exact(len).map_err(|_| RateError::Allocation { what, elements: len })?;
-    v.resize(len, 0.0);
+    v.resize(len, T::default());
     Ok(v)
 }
 

@@ -50,23 +50,26 @@
 //!
 //! Both kernels are loops with explicit AVX2 variants (chosen at run time,
 //! bit-identical to the portable code); for N ≥ 1500 the dense kernel's
-//! packed pass takes four rows per sweep of their columns (same bits).
-//! Storing g J* in f32 or binary16 ([`CouplingPrecision`], arithmetic still
-//! f64, bit for bit the f64 run on the rounded matrix) cuts the bytes of the
-//! quenched GEMV, the dominant traffic. Against the numpy peer in the same
-//! invocation on the shared 2-core reference VM (one thread each, CPU time,
-//! load 2.5–4, three runs): N = 1000 with f32 J* 1.4–1.8× (dense) and
-//! 1.2–1.7× (history, τ_s = 1); N = 4000 with binary16 J* 1.8–2.1× (dense)
-//! and 1.87–1.95× (history). The crate README ("Speed") has the command, the
-//! protocol, all numbers and what limits each case.
+//! packed f64 pass takes four rows per sweep of their columns (same bits).
+//! Storing g J* in f32 or binary16 ([`CouplingPrecision`]) cuts the bytes of
+//! the quenched GEMV and defines that product in single precision (f32 FMA
+//! lanes folded in f64); storing the plastic state in f32
+//! ([`PlasticPrecision`]) halves the bytes of the dense read-and-write pass
+//! and of the history ring. φ = erf is evaluated eight arguments at a time
+//! (the same bits as the scalar [`erf`]). Against the numpy peer in the same
+//! invocation on the shared 2-core reference VM (one thread each, CPU time),
+//! binary16 J* with the f32 plastic state is more than 2× faster for both
+//! kernels at N = 1000 and N = 4000; the crate README ("Speed") has the
+//! command, the protocol, all numbers and what limits each case.
 //!
 //! ## Reproducibility
 //!
 //! J* and x(0) come from `hebb_core::rng::stream(seed, purpose, ids)`
 //! ([`RateNetwork`] lists the keys). All parallel work is split into chunks
 //! that depend on N only and reduced in a fixed order, and every reduction
-//! has a fixed lane order (`math` module), so results are bit-identical for
-//! every rayon thread count and for the portable and AVX2 code paths.
+//! has a fixed lane order (`math` and `math32` modules), so results are
+//! bit-identical for every rayon thread count and for the portable and AVX2
+//! code paths, in every storage mode.
 //!
 //! ## Example
 //!
@@ -97,6 +100,7 @@
 pub mod error;
 mod kernel;
 mod math;
+mod math32;
 pub mod network;
 pub mod nonlin;
 pub mod params;
@@ -109,6 +113,6 @@ pub use network::{
     Couplings, DenseNetwork, HistoryNetwork, NaiveNetwork, RateNetwork, STREAM_TAG, draw_couplings, draw_initial_state,
 };
 pub use nonlin::{Erf, Nonlinearity, RateFunction, Tanh, erf};
-pub use params::{CouplingDiagonal, CouplingPrecision, InitialSynapses, RateParams, SynapseScheme};
+pub use params::{CouplingDiagonal, CouplingPrecision, InitialSynapses, PlasticPrecision, RateParams, SynapseScheme};
 pub use stats::{ChaosStats, ChaosSummary};
 pub use tangent::{LyapunovOptions, LyapunovSpectrum, Tangent, kaplan_yorke, lyapunov_spectrum, max_lyapunov};

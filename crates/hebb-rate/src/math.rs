@@ -17,10 +17,11 @@
 //! Zen 3) multiplies and FMAs share the same two pipes, and the fused
 //! packed pass is bound by its four multiplies per stored entry.)
 //!
-//! Couplings stored in f32 or IEEE binary16 ([`f16_from_f64`],
-//! [`f16_to_f64`]) are widened exactly to f64 before the multiply, so a
-//! reduced-precision product has the same bits as the f64 product with the
-//! rounded matrix.
+//! The tangent products with couplings stored in f32 or IEEE binary16
+//! ([`f16_from_f64`], [`f16_to_f64`]) widen them exactly to f64 before the
+//! multiply. The network's own quenched product with such storage, and the
+//! f32 plastic state, use the single-precision FMA loops of
+//! [`crate::math32`] instead.
 
 /// Smallest N for which the packed pass takes four rows per sweep: it is
 /// 28–30 % faster once A streams from DRAM (N = 2000: 1.93 vs 2.53 ms;
@@ -144,20 +145,6 @@ macro_rules! chunk_loops {
             }
         }
 
-        /// [`gemv_rows`] for an f32 matrix (entries widened exactly to f64).
-        $(#[$attr])*
-        pub(crate) fn gemv_rows_f32(m: &[f32], ncols: usize, v: &[f64], out: &mut [f64]) {
-            let rows = out.len();
-            let r4 = rows - rows % 4;
-            for (blk, o) in m[..r4 * ncols].chunks_exact(4 * ncols).zip(out[..r4].chunks_exact_mut(4)) {
-                let r: [&[f32]; 4] = std::array::from_fn(|j| &blk[j * ncols..(j + 1) * ncols]);
-                o.copy_from_slice(&dot4_f32(r, v));
-            }
-            for (row, o) in m[r4 * ncols..].chunks_exact(ncols).zip(out[r4..].iter_mut()) {
-                *o = dot_f32(row, v);
-            }
-        }
-
         /// [`gemv_multi`] for an f32 matrix.
         $(#[$attr])*
         pub(crate) fn gemv_multi_f32(m: &[f32], ncols: usize, vs: &[&[f64]], out_t: &mut [f64]) {
@@ -166,20 +153,6 @@ macro_rules! chunk_loops {
                 for (v, oa) in vs.iter().zip(o.iter_mut()) {
                     *oa = dot_f32(row, v);
                 }
-            }
-        }
-
-        /// [`gemv_rows`] for a binary16 matrix (entries widened exactly).
-        $(#[$attr])*
-        pub(crate) fn gemv_rows_f16(m: &[u16], ncols: usize, v: &[f64], out: &mut [f64]) {
-            let rows = out.len();
-            let r4 = rows - rows % 4;
-            for (blk, o) in m[..r4 * ncols].chunks_exact(4 * ncols).zip(out[..r4].chunks_exact_mut(4)) {
-                let r: [&[u16]; 4] = std::array::from_fn(|j| &blk[j * ncols..(j + 1) * ncols]);
-                o.copy_from_slice(&dot4_f16(r, v));
-            }
-            for (row, o) in m[r4 * ncols..].chunks_exact(ncols).zip(out[r4..].iter_mut()) {
-                *o = dot_f16(row, v);
             }
         }
 
@@ -306,12 +279,6 @@ pub(crate) mod portable {
         r.map(|a| dot(a, b))
     }
 
-    /// Four [`dot_f32`]s against the same `b`.
-    #[inline]
-    pub(crate) fn dot4_f32(r: [&[f32]; 4], b: &[f64]) -> [f64; 4] {
-        r.map(|a| dot_f32(a, b))
-    }
-
     /// [`dot`] with the first factor stored as binary16 (widened exactly to
     /// f64): the same lanes, folding and remainder order.
     #[inline]
@@ -329,12 +296,6 @@ pub(crate) mod portable {
             s += f16_to_f64(a[j]) * b[j];
         }
         s
-    }
-
-    /// Four [`dot_f16`]s against the same `b`.
-    #[inline]
-    pub(crate) fn dot4_f16(r: [&[u16]; 4], b: &[f64]) -> [f64; 4] {
-        r.map(|a| dot_f16(a, b))
     }
 
     /// [`dot`] with the first factor stored as f32 (widened exactly).
@@ -752,78 +713,7 @@ pub(crate) mod avx2 {
         out
     }
 
-    /// [`dot4`] with f32 rows (see [`dot_f32`]).
-    #[target_feature(enable = "avx2,f16c")]
-    #[inline]
-    pub(crate) fn dot4_f32(r: [&[f32]; 4], b: &[f64]) -> [f64; 4] {
-        let n = b.len();
-        assert!(r.iter().all(|x| x.len() == n));
-        let m = n - n % LANES;
-        let pb = b.as_ptr();
-        let pr = r.map(|x| x.as_ptr());
-        let mut acc = [[_mm256_setzero_pd(); 4]; 4];
-        let mut k = 0;
-        while k < m {
-            for q in 0..4 {
-                // SAFETY: k + 4q + 3 < m ≤ n = every row's length.
-                let v = unsafe { _mm256_loadu_pd(pb.add(k + 4 * q)) };
-                for (aj, pj) in acc.iter_mut().zip(pr) {
-                    let x = unsafe { _mm256_cvtps_pd(_mm_loadu_ps(pj.add(k + 4 * q))) };
-                    aj[q] = _mm256_add_pd(aj[q], _mm256_mul_pd(x, v));
-                }
-            }
-            k += LANES;
-        }
-        let mut out = [0.0; 4];
-        for (o, (aj, row)) in out.iter_mut().zip(acc.into_iter().zip(r)) {
-            let mut s = hsum(aj);
-            for j in m..n {
-                s += f64::from(row[j]) * b[j];
-            }
-            *o = s;
-        }
-        out
-    }
-
-    /// See [`super::portable::dot4_f16`]: eight binary16 values are widened
-    /// to f32 (`vcvtph2ps`, exact) and then to f64 (exact), two registers
-    /// of the four per row and block of sixteen.
-    #[target_feature(enable = "avx2,f16c")]
-    #[inline]
-    pub(crate) fn dot4_f16(r: [&[u16]; 4], b: &[f64]) -> [f64; 4] {
-        let n = b.len();
-        assert!(r.iter().all(|x| x.len() == n));
-        let m = n - n % LANES;
-        let pb = b.as_ptr();
-        let pr = r.map(|x| x.as_ptr());
-        let mut acc = [[_mm256_setzero_pd(); 4]; 4];
-        let mut k = 0;
-        while k < m {
-            for h in 0..2 {
-                // SAFETY: k + 8h + 7 < m ≤ n = every row's length.
-                let (v0, v1) = unsafe { (_mm256_loadu_pd(pb.add(k + 8 * h)), _mm256_loadu_pd(pb.add(k + 8 * h + 4))) };
-                for (aj, pj) in acc.iter_mut().zip(pr) {
-                    let x = unsafe { _mm256_cvtph_ps(_mm_loadu_si128(pj.add(k + 8 * h) as *const __m128i)) };
-                    let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
-                    let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x));
-                    aj[2 * h] = _mm256_add_pd(aj[2 * h], _mm256_mul_pd(lo, v0));
-                    aj[2 * h + 1] = _mm256_add_pd(aj[2 * h + 1], _mm256_mul_pd(hi, v1));
-                }
-            }
-            k += LANES;
-        }
-        let mut out = [0.0; 4];
-        for (o, (aj, row)) in out.iter_mut().zip(acc.into_iter().zip(r)) {
-            let mut s = hsum(aj);
-            for j in m..n {
-                s += super::f16_to_f64(row[j]) * b[j];
-            }
-            *o = s;
-        }
-        out
-    }
-
-    /// See [`super::portable::dot_f16`] (widening as in [`dot4_f16`]).
+    /// See [`super::portable::dot_f16`] (eight binary16 values widened to f32 by `vcvtph2ps`, exact, then to f64, exact).
     #[target_feature(enable = "avx2,f16c")]
     #[inline]
     pub(crate) fn dot_f16(a: &[u16], b: &[f64]) -> f64 {
@@ -1121,14 +1011,6 @@ dispatch!(
     gemv_rows(m: &[f64], ncols: usize, v: &[f64], out: &mut [f64])
 );
 dispatch!(
-    /// See `portable::gemv_rows_f32`.
-    gemv_rows_f32(m: &[f32], ncols: usize, v: &[f64], out: &mut [f64])
-);
-dispatch!(
-    /// See `portable::gemv_rows_f16`.
-    gemv_rows_f16(m: &[u16], ncols: usize, v: &[f64], out: &mut [f64])
-);
-dispatch!(
     /// See `portable::gemv_multi_f16`.
     gemv_multi_f16(m: &[u16], ncols: usize, vs: &[&[f64]], out_t: &mut [f64])
 );
@@ -1202,7 +1084,7 @@ pub(crate) fn tri_chunks(n: usize) -> Vec<usize> {
 }
 
 /// Split packed storage into the mutable row chunks given by `bounds`.
-pub(crate) fn split_packed_mut<'a>(mut a: &'a mut [f64], n: usize, bounds: &[usize]) -> Vec<&'a mut [f64]> {
+pub(crate) fn split_packed_mut<'a, T>(mut a: &'a mut [T], n: usize, bounds: &[usize]) -> Vec<&'a mut [T]> {
     let mut out = Vec::with_capacity(bounds.len() - 1);
     for w in bounds.windows(2) {
         let len = packed_offset(n, w[1]) - packed_offset(n, w[0]);
@@ -1273,8 +1155,7 @@ mod tests {
             }
             let vf: Vec<f32> = v.iter().map(|&x| x as f32).collect();
             let uf: Vec<f32> = u.iter().map(|&x| x as f32).collect();
-            let f4 = unsafe { avx2::dot4_f32([&vf, &uf, &vf, &uf], &w) };
-            assert_eq!(f4[1].to_bits(), portable::dot_f32(&uf, &w).to_bits());
+            assert_eq!(unsafe { avx2::dot_f32(&uf, &w) }.to_bits(), portable::dot_f32(&uf, &w).to_bits());
             assert_eq!(unsafe { avx2::dot_f32(&vf, &w) }.to_bits(), portable::dot_f32(&vf, &w).to_bits());
             let (mut y1, mut y2) = (w.clone(), w.clone());
             unsafe { avx2::axpy(0.3, &v, &mut y1) };
@@ -1379,28 +1260,19 @@ mod tests {
             }
             let r: [&[u16]; 4] = std::array::from_fn(|j| &rows[j * n..(j + 1) * n]);
             // SAFETY: AVX2 and F16C are available (checked above).
-            let x = unsafe { avx2::dot4_f16(r, &b) };
-            let y = portable::dot4_f16(r, &b);
-            assert_eq!(x.map(f64::to_bits), y.map(f64::to_bits));
-            // SAFETY: as above.
-            assert_eq!(unsafe { avx2::dot_f16(r[1], &b) }.to_bits(), y[1].to_bits());
+            for row in r {
+                assert_eq!(unsafe { avx2::dot_f16(row, &b) }.to_bits(), portable::dot_f16(row, &b).to_bits());
+            }
         }
         for n in [1usize, 15, 16, 17, 40] {
             let b = vecs(n, 31);
             let m: Vec<u16> = (0..4 * n).map(|i| f16_from_f64(((i * 37) % 101) as f64 / 50.0 - 1.0)).collect();
-            let (mut o1, mut o2) = (vec![0.0; 4], vec![0.0; 4]);
-            // SAFETY: as above.
-            unsafe { avx2::gemv_rows_f16(&m, n, &b, &mut o1) };
-            portable::gemv_rows_f16(&m, n, &b, &mut o2);
-            assert_eq!(o1, o2);
-            let mut o3 = vec![0.0; 3];
-            unsafe { avx2::gemv_rows_f16(&m[..3 * n], n, &b, &mut o3) };
-            assert_eq!(o3[..], o2[..3]);
             let (mut t1, mut t2) = (vec![0.0; 8], vec![0.0; 8]);
+            // SAFETY: as above.
             unsafe { avx2::gemv_multi_f16(&m, n, &[&b, &b], &mut t1) };
             portable::gemv_multi_f16(&m, n, &[&b, &b], &mut t2);
             assert_eq!(t1, t2);
-            assert_eq!(t1[0], o2[0]);
+            assert_eq!(t1[0].to_bits(), portable::dot_f16(&m[..n], &b).to_bits());
         }
     }
 

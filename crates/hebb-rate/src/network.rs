@@ -7,9 +7,8 @@ use rayon::prelude::*;
 
 use crate::error::{RateError, checked_len, try_zeroed};
 use crate::kernel::{DenseKernel, HistoryKernel, NaiveKernel, SynapticKernel, parallel};
-use crate::math::{
-    dot, f16_from_f64, f16_to_f64, gemv_multi, gemv_multi_f16, gemv_multi_f32, gemv_rows, gemv_rows_f16, gemv_rows_f32,
-};
+use crate::math::{dot, f16_from_f64, f16_to_f64, gemv_multi, gemv_multi_f16, gemv_multi_f32, gemv_rows};
+use crate::math32::{round_to_f32, sgemv_rows_f16, sgemv_rows_f32};
 use crate::nonlin::RateFunction;
 use crate::params::{CouplingDiagonal, CouplingPrecision, InitialSynapses, RateParams};
 
@@ -58,6 +57,8 @@ pub struct RateNetwork<K: SynapticKernel = DenseKernel> {
     pub(crate) gj: Couplings,
     pub(crate) x: Vec<f64>,
     pub(crate) rates: Vec<f64>,
+    /// φ rounded to f32 (scratch of the single-precision quenched product).
+    pub(crate) rates32: Vec<f32>,
     pub(crate) input: Vec<f64>,
     pub(crate) kernel: K,
     pub(crate) steps: u64,
@@ -77,9 +78,9 @@ pub type NaiveNetwork = RateNetwork<NaiveKernel>;
 pub enum Couplings {
     /// f64 storage.
     F64(Vec<f64>),
-    /// f32 storage (arithmetic still in f64).
+    /// f32 storage (single-precision product, see [`CouplingPrecision`]).
     F32(Vec<f32>),
-    /// IEEE binary16 bits (arithmetic still in f64; see
+    /// IEEE binary16 bits (single-precision product; see
     /// [`CouplingPrecision::F16`]).
     F16(Vec<u16>),
 }
@@ -131,9 +132,13 @@ impl Couplings {
         }
     }
 
-    /// `out = g J* v` (rows in fixed blocks; each row's dot product is
-    /// independent, so any thread split gives the same bits).
-    pub(crate) fn gemv(&self, n: usize, v: &[f64], out: &mut [f64]) {
+    /// `out = g J* v`: the quenched product of the network step (rows in
+    /// fixed blocks; each row's dot product is independent, so any thread
+    /// split gives the same bits). With f32 or binary16 storage the product
+    /// is single precision: `v` is rounded to f32 into `v32` (length N) and
+    /// each row uses the f32 FMA lanes of `math32` (see
+    /// [`CouplingPrecision`]); with f64 storage `v32` is not touched.
+    pub(crate) fn gemv_with(&self, n: usize, v: &[f64], v32: &mut [f32], out: &mut [f64]) {
         let par = parallel() && n >= 4 * GEMV_ROWS;
         match self {
             Couplings::F64(m) => {
@@ -146,28 +151,48 @@ impl Couplings {
                 }
             }
             Couplings::F32(m) => {
+                round_to_f32(v, v32);
+                let v32 = &*v32;
                 if par {
                     out.par_chunks_mut(GEMV_ROWS)
                         .zip(m.par_chunks(GEMV_ROWS * n))
-                        .for_each(|(o, mm)| gemv_rows_f32(mm, n, v, o));
+                        .for_each(|(o, mm)| sgemv_rows_f32(mm, n, v32, o));
                 } else {
-                    gemv_rows_f32(m, n, v, out);
+                    sgemv_rows_f32(m, n, v32, out);
                 }
             }
             Couplings::F16(m) => {
+                round_to_f32(v, v32);
+                let v32 = &*v32;
                 if par {
                     out.par_chunks_mut(GEMV_ROWS)
                         .zip(m.par_chunks(GEMV_ROWS * n))
-                        .for_each(|(o, mm)| gemv_rows_f16(mm, n, v, o));
+                        .for_each(|(o, mm)| sgemv_rows_f16(mm, n, v32, o));
                 } else {
-                    gemv_rows_f16(m, n, v, out);
+                    sgemv_rows_f16(m, n, v32, out);
                 }
             }
         }
     }
 
+    /// [`gemv_with`](Self::gemv_with) with its own f32 scratch.
+    pub(crate) fn gemv(&self, n: usize, v: &[f64], out: &mut [f64]) {
+        let mut v32 = match self {
+            Couplings::F64(_) => Vec::new(),
+            _ => vec![0.0f32; n],
+        };
+        self.gemv_with(n, v, &mut v32, out);
+    }
+
+    /// Whether the network's quenched product is the single-precision one
+    /// (f32 or binary16 storage).
+    pub(crate) fn single_precision(&self) -> bool {
+        !matches!(self, Couplings::F64(_))
+    }
+
     /// `out_t[r · nv + a] = (g J* vs[a])_r`, one read of the matrix for all
-    /// vectors (tangent dynamics).
+    /// vectors (tangent dynamics; f64 arithmetic with the stored couplings
+    /// widened exactly, whatever the storage).
     pub(crate) fn gemv_multi(&self, n: usize, vs: &[&[f64]], out_t: &mut [f64]) {
         const ROWS: usize = 16;
         let nv = vs.len();
@@ -274,6 +299,7 @@ impl<K: SynapticKernel> RateNetwork<K> {
             gj: Couplings::new(gj, params.coupling_precision)?,
             x: x0,
             rates,
+            rates32: vec![0.0; n],
             input: vec![0.0; n],
             kernel,
             steps: 0,
@@ -283,9 +309,8 @@ impl<K: SynapticKernel> RateNetwork<K> {
 
     /// Advance one step of size dt (see the type docs for the four stages).
     pub fn step(&mut self) {
-        let n = self.params.n;
         self.params.nonlinearity.phi_slice(&self.x, &mut self.rates);
-        self.gj.gemv(n, &self.rates, &mut self.input);
+        self.gj.gemv_with(self.params.n, &self.rates, &mut self.rates32, &mut self.input);
         self.kernel.step(&self.rates, &mut self.input, !self.frozen);
         let dt = self.params.dt;
         for (x, h) in self.x.iter_mut().zip(&self.input) {

@@ -51,30 +51,64 @@ pub enum CouplingDiagonal {
     Zero,
 }
 
-/// Storage precision of the quenched couplings g J*.
+/// Storage precision of the quenched couplings g J*, and with it the
+/// precision of the quenched product g J* φ.
 ///
-/// All arithmetic is f64 either way; `F32` only rounds each stored coupling
-/// to the nearest f32 (relative change ≤ 6e-8, i.e. a slightly different
+/// `F64` keeps everything in f64. `F32` rounds each stored coupling to the
+/// nearest f32 (relative change ≤ 6e-8, i.e. a slightly different
 /// realisation of the same Gaussian ensemble) and halves the bytes the
 /// quenched GEMV reads per step — the dominant memory traffic at N ≳ 1000
-/// (spec §10.2, §10.7). Every kernel of a network uses the same stored
-/// values, so kernel comparisons are unaffected.
+/// (spec §10.2, §10.7). With `F32` and `F16` the quenched product is
+/// defined in single precision: φ is rounded to f32 once per step and each
+/// row's Σ_j g J*_ij φ_j is accumulated with f32 fused multiply-adds in
+/// sixteen fixed lanes that are widened to f64 and folded in a fixed order
+/// (relative error ~1e-7 of Σ_j |g J*_ij φ_j|, the same order as the f32
+/// storage rounding; bit-identical on every CPU and thread count). Every
+/// kernel of a network uses the same stored values and the same product,
+/// so kernel comparisons are unaffected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CouplingPrecision {
     /// f64 storage (default; the couplings exactly as drawn).
     #[default]
     F64,
-    /// f32 storage (about 1.5–2× faster steps at N = 1000, see the README).
+    /// f32 storage and single-precision product (faster steps from
+    /// N ≈ 1000 on, see the README).
     F32,
     /// IEEE binary16 storage: each g J*_ij rounded to nearest (ties to even)
     /// with 11 significant bits (relative change ≤ 2^-11 ≈ 4.9e-4 for
     /// |g J*_ij| ≥ 6.1e-5, absolute ≤ 3e-8 below), still an i.i.d. matrix
-    /// of variance g²/N to a relative 1e-7; a quarter of the f64 bytes, for
-    /// N where the quenched GEMV streams from DRAM (N ≳ 2000; see the
-    /// README). Building fails (naming `coupling_precision`) if an entry
+    /// of variance g²/N to a relative 1e-7; a quarter of the f64 bytes and
+    /// the single-precision product (the fastest storage at N = 1000 and
+    /// 4000 on the reference VM, see the README). Building fails (naming `coupling_precision`) if an entry
     /// exceeds the binary16 range (|g J*_ij| ≥ 65520).
     F16,
+}
+
+/// Storage precision of the plastic state: the dense kernel's packed A and
+/// the history kernel's ring buffer of past rates.
+///
+/// `F64` (default) is the reference. `F32` stores A (dense) or the past
+/// rate vectors (history) in f32 and computes the plastic input A φ and the
+/// update A ← α A + β φ φᵀ with f32 fused multiply-adds (row sums in sixteen
+/// f32 lanes folded in f64, the kernels of the crate's `math32` module):
+/// half the bytes of the dense kernel's read-and-write pass and of the
+/// history ring. Each stored value is rounded once per step (relative
+/// 2^-24 ≈ 6e-8; in A these roundings decay with α, so the accumulated
+/// relative error of A is ≲ 2^-24/(1 − α) ≈ 6e-7 at τ_s/dt = 10), which
+/// keeps the trajectory within ~1e-5 of the f64 one on non-chaotic
+/// dynamics (chaotic trajectories separate at the Lyapunov rate from any
+/// perturbation, as between any two precisions). Tangent dynamics
+/// ([`Tangent`](crate::Tangent)) need `F64`; the naive reference kernel
+/// always uses f64.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlasticPrecision {
+    /// f64 storage and arithmetic (default).
+    #[default]
+    F64,
+    /// f32 storage and f32 FMA arithmetic (see the type docs).
+    F32,
 }
 
 /// Parameters of the network of spec §2:
@@ -127,6 +161,9 @@ pub struct RateParams {
     /// Storage of g J*: f64 (default), f32 or binary16 (faster, see
     /// [`CouplingPrecision`]).
     pub coupling_precision: CouplingPrecision,
+    /// Storage of the plastic state (dense A or the history ring): f64
+    /// (default) or f32 (faster, see [`PlasticPrecision`]).
+    pub plastic_precision: PlasticPrecision,
     /// History kernel only: truncation tolerance, in (0, 1). The buffer
     /// length is the smallest L with α^L ≤ tol (default 1e-14), unless
     /// `history_len` is given.
@@ -150,6 +187,7 @@ impl Default for RateParams {
             initial_synapses: InitialSynapses::Zero,
             diagonal: CouplingDiagonal::Drawn,
             coupling_precision: CouplingPrecision::F64,
+            plastic_precision: PlasticPrecision::F64,
             history_tol: 1e-14,
             history_len: None,
         }

@@ -50,6 +50,8 @@ use crate::network::{DenseNetwork, STREAM_TAG};
 use crate::nonlin::RateFunction;
 use hebb_core::ParamError;
 
+use crate::params::PlasticPrecision;
+
 /// Second stream id of the initial tangent vectors (ASCII "tang").
 const TANGENT_TAG: u64 = 0x7461_6e67;
 
@@ -81,6 +83,14 @@ impl Tangent {
     /// `m` must lie in [1, dim], dim = N + N(N+1)/2 (N while frozen).
     pub fn new(net: &DenseNetwork, m: usize, seed: u64) -> Result<Self, RateError> {
         let n = net.n();
+        if net.params.plastic_precision != PlasticPrecision::F64 {
+            return Err(ParamError::new(
+                "plastic_precision",
+                "f32",
+                "f64 (tangent dynamics linearise the f64 dense kernel)",
+            )
+            .into());
+        }
         let plen = packed_len(n);
         let dim = if net.is_frozen() { n } else { n + plen };
         if m == 0 || m > dim {
@@ -158,6 +168,7 @@ impl Tangent {
     pub fn step(&mut self, net: &mut DenseNetwork) {
         let n = self.n;
         assert_eq!(net.n(), n, "Tangent::step: network size");
+        assert_eq!(net.params.plastic_precision, PlasticPrecision::F64, "Tangent::step: plastic_precision");
         let m = self.m;
         let plastic = !net.frozen;
         if !plastic && self.da_active {
@@ -176,18 +187,30 @@ impl Tangent {
             }
         }
 
-        // (1) g J* [φ, u_1 … u_m], one read of J*.
+        // (1) g J* [φ, u_1 … u_m], one read of J*. With f32/binary16
+        // storage the network's product g J* φ is the single-precision one
+        // (CouplingPrecision), so it is computed as in `RateNetwork::step`
+        // and the tangent products (f64) in a second read.
         {
+            let sp = net.gj.single_precision();
             let mut vs: Vec<&[f64]> = Vec::with_capacity(m + 1);
-            vs.push(&net.rates);
+            if !sp {
+                vs.push(&net.rates);
+            }
             vs.extend(self.u.chunks_exact(n));
-            let nv = m + 1;
-            net.gj.gemv_multi(n, &vs, &mut self.gemv_out);
-            for (r, o) in self.gemv_out.chunks_exact(nv).enumerate() {
-                net.input[r] = o[0];
-                for a in 0..m {
-                    self.v[a * n + r] = o[1 + a];
+            let nv = vs.len();
+            let first = usize::from(!sp);
+            net.gj.gemv_multi(n, &vs, &mut self.gemv_out[..n * nv]);
+            for (r, o) in self.gemv_out[..n * nv].chunks_exact(nv).enumerate() {
+                if !sp {
+                    net.input[r] = o[0];
                 }
+                for a in 0..m {
+                    self.v[a * n + r] = o[first + a];
+                }
+            }
+            if sp {
+                net.gj.gemv_with(n, &net.rates, &mut net.rates32, &mut net.input);
             }
         }
 

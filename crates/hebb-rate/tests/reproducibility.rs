@@ -6,8 +6,8 @@
 //! overlap computation runs in parallel (m · N > 2^15).
 
 use hebb_rate::{
-    CouplingPrecision, DenseNetwork, HistoryNetwork, LyapunovOptions, RateParams, draw_couplings, draw_initial_state,
-    lyapunov_spectrum,
+    CouplingPrecision, DenseNetwork, HistoryNetwork, LyapunovOptions, PlasticPrecision, RateParams, draw_couplings,
+    draw_initial_state, lyapunov_spectrum,
 };
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -23,6 +23,7 @@ fn trajectories_are_bit_identical_for_any_thread_count() {
     let p = RateParams { n: 520, g: 2.0, k: 1.5, tau_s: 1.0, ..Default::default() };
     let pf = RateParams { coupling_precision: CouplingPrecision::F32, ..p.clone() };
     let ph = RateParams { coupling_precision: CouplingPrecision::F16, ..p.clone() };
+    let ps = RateParams { plastic_precision: PlasticPrecision::F32, ..ph.clone() };
     let run = |threads: usize| {
         pool(threads).install(|| {
             let mut d = DenseNetwork::new(&p, 17).unwrap();
@@ -39,6 +40,25 @@ fn trajectories_are_bit_identical_for_any_thread_count() {
             q.run(60);
             let mut fx = bits(f.x());
             fx.extend(bits(q.x()));
+            // f32 plastic state, both kernels (with f16 and f32 couplings),
+            // through a freeze.
+            let mut ds = DenseNetwork::new(&ps, 17).unwrap();
+            ds.run(80);
+            ds.freeze();
+            ds.run(10);
+            ds.unfreeze();
+            ds.run(10);
+            let mut hs = HistoryNetwork::new(&ps, 17).unwrap();
+            hs.run(120);
+            let mut hs2 =
+                HistoryNetwork::new(&RateParams { coupling_precision: CouplingPrecision::F32, ..ps.clone() }, 17)
+                    .unwrap();
+            hs2.run(40);
+            fx.extend(bits(ds.x()));
+            fx.extend(ds.kernel().packed_f32().iter().map(|x| u64::from(x.to_bits())));
+            fx.extend(bits(hs.x()));
+            fx.extend(bits(hs.kernel().overlaps()));
+            fx.extend(bits(hs2.x()));
             (bits(d.x()), bits(d.kernel().packed()), bits(h.x()), bits(h.kernel().overlaps()), fx)
         })
     };
@@ -49,7 +69,7 @@ fn trajectories_are_bit_identical_for_any_thread_count() {
         assert!(one.1 == other.1, "dense A differs with {threads} threads");
         assert!(one.2 == other.2, "history x differs with {threads} threads");
         assert!(one.3 == other.3, "history overlaps differ with {threads} threads");
-        assert!(one.4 == other.4, "f32/f16-coupling x differs with {threads} threads");
+        assert!(one.4 == other.4, "f32/f16-coupling or f32-plastic runs differ with {threads} threads");
     }
 }
 
@@ -94,16 +114,43 @@ fn streams_are_keyed_by_seed_and_purpose() {
     assert!((var * n / 4.0 - 1.0).abs() < 0.03, "{}", var * n / 4.0);
 }
 
-/// Storing g J* in f32 or binary16 only rounds the matrix: the reduced-
-/// precision path is bit for bit the f64 path run on the rounded matrix
-/// (the widening is exact and the lanes and folding are the same), for both
-/// kernels and with 1 or 2 threads. Also the rounding itself: every entry is
-/// the nearest f32 / binary16 value of the f64 draw.
+/// The single-precision quenched product, written out from its definition
+/// (`CouplingPrecision` docs): φ rounded to f32; per row sixteen f32 lanes
+/// (lane l takes columns 16m + l) accumulated with `f32::mul_add`, widened
+/// to f64 and folded as v_k = a_k + a_{k+8}, s_k = v_k + v_{k+4},
+/// (s_0 + s_1) + (s_2 + s_3); the remaining columns added in f64.
+fn single_precision_gemv(gj: &[f64], n: usize, phi: &[f64]) -> Vec<f64> {
+    let v: Vec<f32> = phi.iter().map(|&x| x as f32).collect();
+    (0..n)
+        .map(|i| {
+            let row: Vec<f32> = gj[i * n..(i + 1) * n].iter().map(|&x| x as f32).collect();
+            let m = n - n % 16;
+            let mut lanes = [0.0f32; 16];
+            for j in 0..m {
+                lanes[j % 16] = row[j].mul_add(v[j], lanes[j % 16]);
+            }
+            let a: Vec<f64> = lanes.iter().map(|&x| f64::from(x)).collect();
+            let w: Vec<f64> = (0..8).map(|k| a[k] + a[k + 8]).collect();
+            let s: Vec<f64> = (0..4).map(|k| w[k] + w[k + 4]).collect();
+            let mut r = (s[0] + s[1]) + (s[2] + s[3]);
+            for j in m..n {
+                r += f64::from(row[j]) * f64::from(v[j]);
+            }
+            r
+        })
+        .collect()
+}
+
+/// Storing g J* in f32 or binary16 rounds every coupling to the nearest
+/// representable value, and the network's quenched product is then exactly
+/// the single-precision product of `single_precision_gemv` (bit for bit,
+/// 1 and 2 threads; k = 0 so that the total input is the quenched product
+/// alone), for the f32 and the binary16 storage alike (binary16 values are
+/// f32 values).
 #[test]
-fn reduced_precision_couplings_equal_f64_on_the_rounded_matrix() {
-    let p = RateParams { n: 300, g: 2.0, k: 1.5, tau_s: 1.0, ..Default::default() };
+fn reduced_precision_couplings_use_the_defined_single_precision_product() {
+    let p = RateParams { n: 300, g: 2.0, k: 0.0, tau_s: 1.0, ..Default::default() };
     let gj = draw_couplings(&p, 9).unwrap();
-    let x0 = draw_initial_state(&p, 9).unwrap();
     for prec in [CouplingPrecision::F32, CouplingPrecision::F16] {
         let pr = RateParams { coupling_precision: prec, ..p.clone() };
         let low = DenseNetwork::new(&pr, 9).unwrap();
@@ -121,15 +168,14 @@ fn reduced_precision_couplings_equal_f64_on_the_rounded_matrix() {
         for threads in [1, 2] {
             pool(threads).install(|| {
                 let mut a = DenseNetwork::new(&pr, 9).unwrap();
-                let mut b = DenseNetwork::from_parts(&p, rounded.clone(), x0.clone()).unwrap();
-                a.run(80);
-                b.run(80);
-                assert!(bits(a.x()) == bits(b.x()), "{prec:?} dense, {threads} threads");
-                let mut a = HistoryNetwork::new(&pr, 9).unwrap();
-                let mut b = HistoryNetwork::from_parts(&p, rounded.clone(), x0.clone()).unwrap();
-                a.run(80);
-                b.run(80);
-                assert!(bits(a.x()) == bits(b.x()), "{prec:?} history, {threads} threads");
+                let mut b = HistoryNetwork::new(&pr, 9).unwrap();
+                for _ in 0..3 {
+                    a.run(20);
+                    b.run(20);
+                    assert_eq!(bits(a.x()), bits(b.x()), "{prec:?}: dense and history at k = 0");
+                    let want = single_precision_gemv(&rounded, p.n, &a.rates());
+                    assert!(a.total_input() == want, "{prec:?}, {threads} threads");
+                }
             });
         }
     }
