@@ -69,6 +69,28 @@ pub(crate) fn round_to_f32(x: &[f64], out: &mut [f32]) {
     }
 }
 
+/// `out_r` for the rows of the row-major block `m`: four rows at a time with
+/// `four`, the remaining rows with `one` (inlined into each caller, so the
+/// row kernels keep the caller's target features).
+#[inline(always)]
+fn rows_by_four<T>(
+    m: &[T],
+    ncols: usize,
+    out: &mut [f64],
+    four: impl Fn([&[T]; 4]) -> [f64; 4],
+    one: impl Fn(&[T]) -> f64,
+) {
+    let rows = out.len();
+    let r4 = rows - rows % 4;
+    for (blk, o) in m[..r4 * ncols].chunks_exact(4 * ncols).zip(out[..r4].chunks_exact_mut(4)) {
+        let r: [&[T]; 4] = std::array::from_fn(|j| &blk[j * ncols..(j + 1) * ncols]);
+        o.copy_from_slice(&four(r));
+    }
+    for (row, o) in m[r4 * ncols..].chunks_exact(ncols).zip(out[r4..].iter_mut()) {
+        *o = one(row);
+    }
+}
+
 /// The chunk-level loops, written once over the row-level primitives of the
 /// module they are expanded in.
 macro_rules! chunk_loops_s {
@@ -77,30 +99,14 @@ macro_rules! chunk_loops_s {
         /// row-major f32 block `m`, four rows at a time.
         $(#[$attr])*
         pub(crate) fn sgemv_rows_f32(m: &[f32], ncols: usize, v: &[f32], out: &mut [f64]) {
-            let rows = out.len();
-            let r4 = rows - rows % 4;
-            for (blk, o) in m[..r4 * ncols].chunks_exact(4 * ncols).zip(out[..r4].chunks_exact_mut(4)) {
-                let r: [&[f32]; 4] = std::array::from_fn(|j| &blk[j * ncols..(j + 1) * ncols]);
-                o.copy_from_slice(&dot4(r, v));
-            }
-            for (row, o) in m[r4 * ncols..].chunks_exact(ncols).zip(out[r4..].iter_mut()) {
-                *o = dot(row, v);
-            }
+            super::rows_by_four(m, ncols, out, |r| dot4(r, v), |row| dot(row, v));
         }
 
         /// [`sgemv_rows_f32`] for a binary16 matrix (entries widened exactly
         /// to f32).
         $(#[$attr])*
         pub(crate) fn sgemv_rows_f16(m: &[u16], ncols: usize, v: &[f32], out: &mut [f64]) {
-            let rows = out.len();
-            let r4 = rows - rows % 4;
-            for (blk, o) in m[..r4 * ncols].chunks_exact(4 * ncols).zip(out[..r4].chunks_exact_mut(4)) {
-                let r: [&[u16]; 4] = std::array::from_fn(|j| &blk[j * ncols..(j + 1) * ncols]);
-                o.copy_from_slice(&dot4_f16(r, v));
-            }
-            for (row, o) in m[r4 * ncols..].chunks_exact(ncols).zip(out[r4..].iter_mut()) {
-                *o = dot_f16(row, v);
-            }
+            super::rows_by_four(m, ncols, out, |r| dot4_f16(r, v), |row| dot_f16(row, v));
         }
 
         /// Rows `r0..r1` of packed f32 A (exactly those rows in `a`): the
