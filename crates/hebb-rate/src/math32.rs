@@ -304,10 +304,47 @@ pub(crate) mod avx2 {
         (t[0] + t[1]) + (t[2] + t[3])
     }
 
-    /// See [`super::portable::dot`].
+    /// An element type the products read eight at a time, widened exactly
+    /// to f32 lanes: f32 itself or binary16 (`vcvtph2ps`).
+    trait Lanes8: Copy {
+        /// Eight values from `p`, widened.
+        ///
+        /// # Safety
+        /// `p..p + 8` must be readable and the CPU must have AVX2 and F16C.
+        unsafe fn load8(p: *const Self) -> __m256;
+        /// One value, widened (the scalar tail).
+        fn widen(self) -> f32;
+    }
+
+    impl Lanes8 for f32 {
+        #[target_feature(enable = "avx2,fma,f16c")]
+        #[inline]
+        unsafe fn load8(p: *const f32) -> __m256 {
+            _mm256_loadu_ps(p)
+        }
+        #[inline(always)]
+        fn widen(self) -> f32 {
+            self
+        }
+    }
+
+    impl Lanes8 for u16 {
+        #[target_feature(enable = "avx2,fma,f16c")]
+        #[inline]
+        unsafe fn load8(p: *const u16) -> __m256 {
+            _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i))
+        }
+        #[inline(always)]
+        fn widen(self) -> f32 {
+            f16_to_f32(self)
+        }
+    }
+
+    /// Σ a_j b_j with the lanes and fold of [`super::portable::dot`]: two
+    /// registers of eight f32 FMA chains, [`hsum`], then the tail in f64.
     #[target_feature(enable = "avx2,fma,f16c")]
     #[inline]
-    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
+    fn dot_lanes<T: Lanes8>(a: &[T], b: &[f32]) -> f64 {
         let n = a.len().min(b.len());
         let m = n - n % LANES;
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
@@ -316,24 +353,24 @@ pub(crate) mod avx2 {
         while k < m {
             for (h, ah) in acc.iter_mut().enumerate() {
                 // SAFETY: k + 8h + 7 < m ≤ n ≤ the length of both slices.
-                let (x, y) = unsafe { (_mm256_loadu_ps(pa.add(k + 8 * h)), _mm256_loadu_ps(pb.add(k + 8 * h))) };
+                let (x, y) = unsafe { (T::load8(pa.add(k + 8 * h)), _mm256_loadu_ps(pb.add(k + 8 * h))) };
                 *ah = _mm256_fmadd_ps(x, y, *ah);
             }
             k += LANES;
         }
         let mut s = hsum(acc);
         for j in m..n {
-            s += f64::from(a[j]) * f64::from(b[j]);
+            s += f64::from(a[j].widen()) * f64::from(b[j]);
         }
         s
     }
 
     /// Four rows against one vector, each with the lanes and fold of
-    /// [`dot`]: eight independent FMA chains (enough to hide the FMA
+    /// [`dot_lanes`]: eight independent FMA chains (enough to hide the FMA
     /// latency) and four row streams.
     #[target_feature(enable = "avx2,fma,f16c")]
     #[inline]
-    pub(crate) fn dot4(r: [&[f32]; 4], b: &[f32]) -> [f64; 4] {
+    fn dot4_lanes<T: Lanes8>(r: [&[T]; 4], b: &[f32]) -> [f64; 4] {
         let n = b.len();
         assert!(r.iter().all(|x| x.len() == n));
         let m = n - n % LANES;
@@ -346,7 +383,7 @@ pub(crate) mod avx2 {
                 // SAFETY: k + 8h + 7 < m ≤ n = every row's length.
                 let v = unsafe { _mm256_loadu_ps(pb.add(k + 8 * h)) };
                 for (aj, pj) in acc.iter_mut().zip(pr) {
-                    let x = unsafe { _mm256_loadu_ps(pj.add(k + 8 * h)) };
+                    let x = unsafe { T::load8(pj.add(k + 8 * h)) };
                     aj[h] = _mm256_fmadd_ps(x, v, aj[h]);
                 }
             }
@@ -356,73 +393,39 @@ pub(crate) mod avx2 {
         for (o, (aj, row)) in out.iter_mut().zip(acc.into_iter().zip(r)) {
             let mut s = hsum(aj);
             for j in m..n {
-                s += f64::from(row[j]) * f64::from(b[j]);
+                s += f64::from(row[j].widen()) * f64::from(b[j]);
             }
             *o = s;
         }
         out
     }
 
-    /// See [`super::portable::dot_f16`] (`vcvtph2ps` widening, exact).
+    /// See [`super::portable::dot`].
+    #[target_feature(enable = "avx2,fma,f16c")]
+    #[inline]
+    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
+        dot_lanes(a, b)
+    }
+
+    /// See [`super::portable::dot4`].
+    #[target_feature(enable = "avx2,fma,f16c")]
+    #[inline]
+    pub(crate) fn dot4(r: [&[f32]; 4], b: &[f32]) -> [f64; 4] {
+        dot4_lanes(r, b)
+    }
+
+    /// See [`super::portable::dot_f16`].
     #[target_feature(enable = "avx2,fma,f16c")]
     #[inline]
     pub(crate) fn dot_f16(a: &[u16], b: &[f32]) -> f64 {
-        let n = a.len().min(b.len());
-        let m = n - n % LANES;
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut acc = [_mm256_setzero_ps(); 2];
-        let mut k = 0;
-        while k < m {
-            for (h, ah) in acc.iter_mut().enumerate() {
-                // SAFETY: k + 8h + 7 < m ≤ n ≤ the length of both slices.
-                let (x, y) = unsafe {
-                    (
-                        _mm256_cvtph_ps(_mm_loadu_si128(pa.add(k + 8 * h) as *const __m128i)),
-                        _mm256_loadu_ps(pb.add(k + 8 * h)),
-                    )
-                };
-                *ah = _mm256_fmadd_ps(x, y, *ah);
-            }
-            k += LANES;
-        }
-        let mut s = hsum(acc);
-        for j in m..n {
-            s += f64::from(f16_to_f32(a[j])) * f64::from(b[j]);
-        }
-        s
+        dot_lanes(a, b)
     }
 
     /// See [`super::portable::dot4_f16`].
     #[target_feature(enable = "avx2,fma,f16c")]
     #[inline]
     pub(crate) fn dot4_f16(r: [&[u16]; 4], b: &[f32]) -> [f64; 4] {
-        let n = b.len();
-        assert!(r.iter().all(|x| x.len() == n));
-        let m = n - n % LANES;
-        let pb = b.as_ptr();
-        let pr = r.map(|x| x.as_ptr());
-        let mut acc = [[_mm256_setzero_ps(); 2]; 4];
-        let mut k = 0;
-        while k < m {
-            for h in 0..2 {
-                // SAFETY: k + 8h + 7 < m ≤ n = every row's length.
-                let v = unsafe { _mm256_loadu_ps(pb.add(k + 8 * h)) };
-                for (aj, pj) in acc.iter_mut().zip(pr) {
-                    let x = unsafe { _mm256_cvtph_ps(_mm_loadu_si128(pj.add(k + 8 * h) as *const __m128i)) };
-                    aj[h] = _mm256_fmadd_ps(x, v, aj[h]);
-                }
-            }
-            k += LANES;
-        }
-        let mut out = [0.0; 4];
-        for (o, (aj, row)) in out.iter_mut().zip(acc.into_iter().zip(r)) {
-            let mut s = hsum(aj);
-            for j in m..n {
-                s += f64::from(f16_to_f32(row[j])) * f64::from(b[j]);
-            }
-            *o = s;
-        }
-        out
+        dot4_lanes(r, b)
     }
 
     /// See [`super::portable::lincomb`]: blocks of 64 columns (eight
