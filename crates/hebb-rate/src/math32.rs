@@ -155,22 +155,29 @@ macro_rules! chunk_loops_s {
 pub(crate) mod portable {
     use super::{LANES, f16_to_f32, reduce16_f32};
 
-    /// `Σ a_i b_i`: sixteen f32 FMA lanes, f64 fold, f64 remainder.
-    #[inline]
-    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
+    /// `Σ w(a_i) b_i`: sixteen f32 FMA lanes, f64 fold, f64 remainder,
+    /// with `w` the exact widening of the stored type to f32.
+    #[inline(always)]
+    fn dot_widened<T: Copy>(a: &[T], b: &[f32], w: impl Fn(T) -> f32) -> f64 {
         let n = a.len().min(b.len());
         let m = n - n % LANES;
         let mut acc = [0.0f32; LANES];
         for (ac, bc) in a[..m].chunks_exact(LANES).zip(b[..m].chunks_exact(LANES)) {
             for l in 0..LANES {
-                acc[l] = ac[l].mul_add(bc[l], acc[l]);
+                acc[l] = w(ac[l]).mul_add(bc[l], acc[l]);
             }
         }
         let mut s = reduce16_f32(&acc);
         for j in m..n {
-            s += f64::from(a[j]) * f64::from(b[j]);
+            s += f64::from(w(a[j])) * f64::from(b[j]);
         }
         s
+    }
+
+    /// `Σ a_i b_i`: sixteen f32 FMA lanes, f64 fold, f64 remainder.
+    #[inline]
+    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
+        dot_widened(a, b, |x| x)
     }
 
     /// Four [`dot`]s against the same `b`.
@@ -182,19 +189,7 @@ pub(crate) mod portable {
     /// [`dot`] with the first factor stored as binary16 (widened exactly).
     #[inline]
     pub(crate) fn dot_f16(a: &[u16], b: &[f32]) -> f64 {
-        let n = a.len().min(b.len());
-        let m = n - n % LANES;
-        let mut acc = [0.0f32; LANES];
-        for (ac, bc) in a[..m].chunks_exact(LANES).zip(b[..m].chunks_exact(LANES)) {
-            for l in 0..LANES {
-                acc[l] = f16_to_f32(ac[l]).mul_add(bc[l], acc[l]);
-            }
-        }
-        let mut s = reduce16_f32(&acc);
-        for j in m..n {
-            s += f64::from(f16_to_f32(a[j])) * f64::from(b[j]);
-        }
-        s
+        dot_widened(a, b, f16_to_f32)
     }
 
     /// Four [`dot_f16`]s against the same `b`.
