@@ -96,6 +96,11 @@ pub struct HebbianRun {
     pub mean: Vec<f64>,
     /// Standard deviation of the sampled weights.
     pub sd: Vec<f64>,
+    /// Kurtosis m₄/m₂² of the sampled weights (3 for a Gaussian; the pair
+    /// rates' spread makes the tails heavier), for the standard error of
+    /// the sample variance.
+    #[serde(default)]
+    pub kurtosis: Vec<f64>,
     /// Rates (E, I) over the second half in Hz; `None` when the run ran
     /// away before it.
     pub rates_hz: [Option<f64>; 2],
@@ -112,9 +117,38 @@ pub struct HebbianRun {
     /// everything above was recorded up to then), if it did.
     #[serde(default)]
     pub runaway_s: Option<f64>,
+    /// Start (s) of the first population-rate bin in which the E rate
+    /// exceeded 4× its early value, when the run ran away: records from
+    /// then on show the runaway, not the rule's diffusion.
+    #[serde(default)]
+    pub runaway_onset_s: Option<f64>,
+    /// End (s) of the early window (a fifth of the run, at most 60 s) over
+    /// which the spread's growth is compared with the diffusion theory.
+    #[serde(default)]
+    pub early_s: f64,
+    /// Mean E rate (Hz) over the early window.
+    #[serde(default)]
+    pub early_rate_e_hz: f64,
+    /// Mean spike-count variance of the sampled E neurons per ms of
+    /// counting window, V̄_E / T_win (kHz; = F·r, the low-frequency power of
+    /// a spike train), over the second half; `None` without covariances.
+    #[serde(default)]
+    pub count_var_rate_e_khz: Option<f64>,
 }
 
 const RULES: [&str; 3] = ["classic", "hard", "soft"];
+
+/// Growth rate of the variance of j = √N J (per ms) under the classical
+/// additive rule between independent neurons: N η² τ s², where s (kHz) is
+/// a spike train's power at frequencies ~1/τ, s = F·r (Fano factor times
+/// rate; s = r for Poisson). Derivation: ΔJ = η ∬ f(t − t') dS_post(t)
+/// dS_pre(t') with the §2.3 window f(u) = sign(u) e^{−|u|/τ}; f is odd, so
+/// the mean cancels and var ΔJ = η² T ∫ |f̂(ω)|² S_post(ω) S_pre(ω) dω/2π,
+/// which is η² T τ s_post s_pre for spectra flat where |f̂|² lives
+/// (∫ f² du = τ). `tau_ms` is the trace time constant.
+pub fn classic_variance_rate(n: usize, eta: f64, tau_ms: f64, s_khz: f64) -> f64 {
+    n as f64 * eta * eta * tau_ms * s_khz * s_khz
+}
 
 impl crate::Sweep for HebbianParams {
     type Task = HebbianRun;
@@ -165,14 +199,25 @@ impl crate::Sweep for HebbianParams {
         let (t_s, mean) = weight_series(&sim, 0);
         let w = &sim.recorder.weights;
         let s = w.sample_positions[0].len();
-        let sd = (0..w.t_ms.len())
+        let (sd, kurtosis): (Vec<f64>, Vec<f64>) = (0..w.t_ms.len())
             .map(|r| {
                 let xs = &w.sample_j[r * s..(r + 1) * s];
                 let m = xs.iter().map(|&x| x as f64).sum::<f64>() / s as f64;
-                (xs.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / (s as f64 - 1.0)).sqrt()
+                let m2 = xs.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / s as f64;
+                let m4 = xs.iter().map(|&x| (x as f64 - m).powi(4)).sum::<f64>() / s as f64;
+                ((m2 * s as f64 / (s as f64 - 1.0)).sqrt(), if m2 > 0.0 { m4 / (m2 * m2) } else { 0.0 })
             })
-            .collect();
+            .unzip();
         let res = sim.results();
+        // The early window: rates are still those of the initial network.
+        let early_s = (self.duration_ms * 1e-3 / 5.0).min(60.0);
+        let rate_e = &res.bin_rates_hz[0];
+        let early: Vec<f64> =
+            res.bin_t_ms.iter().zip(rate_e).filter(|(t, _)| **t < early_s * 1e3).map(|(_, r)| *r).collect();
+        let early_rate_e_hz = early.iter().sum::<f64>() / early.len().max(1) as f64;
+        let runaway_onset_s = runaway_s.and_then(|_| {
+            res.bin_t_ms.iter().zip(rate_e).find(|(_, r)| **r > 4.0 * early_rate_e_hz).map(|(t, _)| t * 1e-3)
+        });
         // Soft bounds: per synapse dJ/dt = η τ r_j r_k (J_max − J) (§3.3 at
         // the pair's own rates), so each relaxes at η τ r_j r_k; pairs of
         // slow neurons lag (rates in kHz, times in ms).
@@ -184,13 +229,20 @@ impl crate::Sweep for HebbianParams {
         } else {
             0.0
         };
+        let count_var_rate_e_khz =
+            res.covariance.as_ref().and_then(|c| c.mean_var.get("E").copied().flatten().map(|v| v / c.window_ms));
         Ok(HebbianRun {
+            count_var_rate_e_khz,
             unconverged_fraction,
             runaway_s,
+            runaway_onset_s,
+            early_s,
+            early_rate_e_hz,
             rule: RULES[index].into(),
             t_s,
             mean,
             sd,
+            kurtosis,
             rates_hz: [res.rates_hz["E"], res.rates_hz["I"]].map(|r| r.is_finite().then_some(r)),
             ode_t_s: ode.iter().map(|s| s.0 * 1e-3).collect(),
             ode_j: ode.iter().map(|s| s.1.j[0]).collect(),
@@ -204,17 +256,75 @@ impl crate::Sweep for HebbianParams {
 /// Experiment F: the soft-bounded rule drives the mean weight to j_max
 /// (§3.3–3.4: its drift vanishes only there at leading order); the
 /// classical rule has no mean drift (§3.3: potentiation and depression
-/// cancel at the rate level) while its weights diffuse, the variance
-/// growing linearly in time; the hard-bounded rule is the classical one
-/// gated to [0, 50].
+/// cancel at the rate level) while its weights diffuse, at first at the rate
+/// of independent pair increments (see [`classic_variance_rate`]); the
+/// hard-bounded rule is the classical one gated to [0, 50].
 pub fn hebbian(p: &HebbianParams, runs: Vec<HebbianRun>, dir: &RunDir) -> Result<Outcome> {
     let mut checks = Vec::new();
     let mut mean_panel = LinePanel::new("Mean j_ee over time", "time (s)", "mean j_ee");
-    let mut sd_panel = LinePanel::new("Spread (sd) of sampled j_ee over time", "time (s)", "sd of j_ee");
+    let mut var_panel = LinePanel::new("Variance of the sampled j_ee (log scale)", "time (s)", "var of j_ee");
+    var_panel.log_y = true;
+    let mut runaway_note = String::new();
+    // Spike-train power F·r of the E neurons, from the hard-gated run: its
+    // weights stay within a few units of j_ee(0), so its second half is
+    // the early network of every rule (the classical run's second half has
+    // spread or run away).
+    let power_khz = runs.iter().find(|r| r.rule == "hard").and_then(|r| r.count_var_rate_e_khz);
     for (i, r) in runs.iter().enumerate() {
-        mean_panel = mean_panel.with_series(Series::line(r.rule.clone(), r.t_s.clone(), r.mean.clone()).with_color(i));
-        sd_panel = sd_panel.with_series(Series::line(r.rule.clone(), r.t_s.clone(), r.sd.clone()).with_color(i));
-        let (m0, m_end, sd_end) = (r.mean[0], *r.mean.last().unwrap(), *r.sd.last().unwrap());
+        // Records before the runaway's onset (all of them without one).
+        let valid = r.t_s.iter().take_while(|&&t| r.runaway_onset_s.is_none_or(|o| t < o)).count().max(2);
+        let t_s = &r.t_s[..valid];
+        let var: Vec<f64> = r.sd[..valid].iter().map(|s| s * s).collect();
+        mean_panel =
+            mean_panel.with_series(Series::line(r.rule.clone(), t_s.to_vec(), r.mean[..valid].to_vec()).with_color(i));
+        var_panel = var_panel.with_series(Series::line(r.rule.clone(), t_s.to_vec(), var.clone()).with_color(i));
+        let (m0, m_end, sd_end) = (r.mean[0], r.mean[valid - 1], r.sd[valid - 1]);
+        if r.rule != "soft" {
+            // Early diffusion: the variance's slope through the origin over
+            // the early window, against independent pair increments (the
+            // hard rule's gates at 0 and 50 are far from 25 early on).
+            let eta = if r.rule == "classic" { p.eta_classic } else { p.eta_hard };
+            let s_khz = power_khz.unwrap_or(r.early_rate_e_hz * 1e-3);
+            let theory = classic_variance_rate(p.n, eta, 200.0, s_khz) * 1e3;
+            // The faster classical rule's spread feeds back on the rates
+            // sooner (its var/t rises from ~30 s on in the default tier), so
+            // its fit stops at half the early window.
+            let fit_s = if r.rule == "classic" { r.early_s / 2.0 } else { r.early_s };
+            let (mut tv, mut tt, mut last) = (0.0, 0.0, 0);
+            for (k, (t, v)) in t_s.iter().zip(&var).enumerate().filter(|(_, (t, _))| **t > 0.0 && **t <= fit_s) {
+                tv += t * v;
+                tt += t * t;
+                last = k;
+            }
+            // The fit leans on its last record; the relative standard error
+            // of a sample variance of n values is √((κ − 1)/n).
+            let n_s = p.samples as f64;
+            let rel_se = r.kurtosis.get(last).map_or(f64::NAN, |k| ((k - 1.0) / n_s).sqrt());
+            // Sampled at every record: a straight segment would bend on the
+            // log axis.
+            let line_t: Vec<f64> = t_s.iter().copied().filter(|&t| t > 0.0 && t <= 2.0 * r.early_s).collect();
+            var_panel = var_panel.with_series(
+                Series::dashed(
+                    format!("{}: N η² τ (F r)² t", r.rule),
+                    line_t.clone(),
+                    line_t.iter().map(|t| theory * t).collect(),
+                )
+                .with_color(i),
+            );
+            checks.push(Check::rel(
+                &format!(
+                    "{}: growth rate of var(j_ee) over the first {:.0} s (per s) vs N η² τ (F r)²_E (F r = {:.3} Hz; r̄_e = {:.3} Hz)",
+                    r.rule,
+                    fit_s,
+                    s_khz * 1e3,
+                    r.early_rate_e_hz
+                ),
+                tv / tt,
+                theory,
+                0.05 + 3.0 * rel_se,
+                "§2.2/§2.3: a pre→post pair at lag u adds √N η e^{−u/τ} to j, a post→pre pair removes as much. The window is odd, so for independent trains the mean cancels and var j grows at N η² τ s_post s_pre, s = F·r the trains' low-frequency power (Poisson: F = 1; `classic_variance_rate`); F·r is the measured count variance per 250 ms window (hard-gated run). Tolerance: 3 standard errors of the sample variance at the fit's last record, √((κ − 1)/n) with the measured kurtosis κ (heavy tails: the pair rates spread), plus 5 % for ⟨s_j s_k⟩ over synapses against s̄² and spectra not flat over the window's band",
+            ));
+        }
         match r.rule.as_str() {
             "soft" => {
                 mean_panel = mean_panel.with_series(
@@ -243,21 +353,23 @@ pub fn hebbian(p: &HebbianParams, runs: Vec<HebbianRun>, dir: &RunDir) -> Result
                 }
             }
             "classic" => {
-                // Diffusion: with a stationary network the variance grows
-                // linearly, so sd(T) / sd(T/2) = √2 once the initial spread
-                // (zero: every synapse starts at j_ee) is forgotten.
-                let half = r.sd[r.sd.len() / 2];
-                // After a runaway, T is the last record before it.
-                let until = match r.runaway_s {
-                    Some(t) => format!(" (activity ran away at {t:.1} s: T = {:.1} s)", r.t_s.last().unwrap()),
-                    None => String::new(),
+                let t_end = t_s[valid - 1];
+                let until = match r.runaway_onset_s.or(r.runaway_s) {
+                    Some(t) => {
+                        runaway_note = format!(
+                            " In this run the classical rule's activity ran away from {t:.0} s on (the spike cap stopped it at {:.0} s); its curves end before that.",
+                            r.runaway_s.unwrap_or(t)
+                        );
+                        format!(", T = {t_end:.0} s, the last record before the runaway at {t:.0} s")
+                    }
+                    None => format!(", T = {t_end:.0} s"),
                 };
-                checks.push(Check::abs(
-                    &format!("classic: sd(T)² / sd(T/2)² (weights diffuse){until}"),
+                let half = r.sd[(valid - 1) / 2];
+                checks.push(Check::at_least(
+                    &format!("classic: var(j_ee)(T) / var(j_ee)(T/2) ≥ 1.5 (keeps widening{until})"),
                     (sd_end / half).powi(2),
-                    2.0,
-                    0.4,
-                    "§4.1: the classical rule has no restoring force, the distribution keeps widening; for independent increments the variance is linear in t (ratio 2). Tolerance: the sampling error of a variance from 2000 synapses (~3 %) and slow rate drifts as the weights spread",
+                    1.5,
+                    "§4.1: the classical rule has no restoring force, so the distribution keeps widening: pure diffusion doubles the variance from T/2 to T (2000 samples: ±5 %), and it grows faster once the rates spread with the weights; a bounded or stalled spread stays near 1",
                 ));
                 checks.push(Check::abs(
                     &format!("classic: |mean j_ee(T) − j_ee(0)| / sd(T){until}"),
@@ -273,9 +385,11 @@ pub fn hebbian(p: &HebbianParams, runs: Vec<HebbianRun>, dir: &RunDir) -> Result
     let figures = vec![crate::save_lines(
         dir,
         format!("Hebbian plasticity on E←E (experiment F), N = {}", p.n),
-        vec![mean_panel, sd_panel],
+        vec![mean_panel, var_panel],
         "hebbian",
-        "Soft bounds pull the mean weight towards j_max; the classical rule keeps its mean while the weights diffuse (sd grows like √t); the hard gates hold the classical rule inside [0, 50]. Open finding: the simulated soft-bounded mean rises 2–3× more slowly than the leading-order ODE (dashed) and creeps towards j_max. The ODE uses population-mean rates; the rates are broadly spread (many E neurons near 0 Hz), so synapses onto slow neurons lag while fast pairs saturate at j_max (our hypothesis; the initial drift does match within 20 % at η = 1e-3, see the conformance test). Not checked in the quick tier.",
+        &format!(
+            "Soft bounds pull the mean weight towards j_max; the classical rule keeps its mean while its weights diffuse, at first at the rate of independent spike pairs (dashed, bottom), then faster as the rates spread with the weights; the hard gates hold the classical rule inside [0, 50].{runaway_note} The simulated soft-bounded mean rises more slowly than the leading-order ODE (dashed, top), which uses population-mean rates: the rates are broadly spread (many E neurons near 0 Hz), so synapses onto slow neurons lag while fast pairs saturate at j_max; the checks use the per-pair lag (the quick tier is too short to check j_max itself)."
+        ),
     )?];
     Ok(Outcome {
         title: "F: classical, hard-bounded and soft-bounded Hebbian plasticity on E←E".into(),
