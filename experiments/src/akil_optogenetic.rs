@@ -9,6 +9,7 @@ use hebb::plot::{LinePanel, Series};
 use hebb::sim::RuleConfig;
 use hebb::sim::SimConfig;
 use hebb::sim::config::{ExternalConfig, TargetConfig};
+use hebb_theory::manifold::RowExponential;
 use hebb_theory::optogenetic::{Pinned, pinned_fixed_point};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,9 @@ pub struct OptoParams {
     pub j_ei0: f64,
     /// Correlation of X1.
     pub c: f64,
+    /// Relative tolerance of the E1–E2 weight split during the laser against
+    /// the weight–rate-correlated (§3.5) prediction.
+    pub split_rel_tolerance: f64,
     /// Seed.
     pub seed: u64,
 }
@@ -50,6 +54,11 @@ impl Params for OptoParams {
             tau_stdp_ms: 200.0,
             j_ei0: -120.0,
             c: 0.0,
+            // The 100× faster rule of the quick tier and N = 2000 leave
+            // more of what the §3.5 model omits: spike-timing correlations
+            // (the Q term) and X2's extra input variance, O(1/√N) (the
+            // simulated split comes out larger).
+            split_rel_tolerance: 0.3,
             seed: 3,
         };
         match tier {
@@ -63,6 +72,7 @@ impl Params for OptoParams {
                 window_ms: [200_000.0, 400_000.0],
                 eta0: 1e-3,
                 j_ei0: -250.0,
+                split_rel_tolerance: 0.1,
                 ..quick
             },
             // §3.6 as specified: T = 4000 s, laser in [2000, 3000) s.
@@ -72,6 +82,7 @@ impl Params for OptoParams {
                 window_ms: [2_000_000.0, 3_000_000.0],
                 eta0: 1e-4,
                 j_ei0: -250.0,
+                split_rel_tolerance: 0.1,
                 ..quick
             },
         }
@@ -160,6 +171,19 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
     let q_x = cfg.external_size(1) as f64 / p.n as f64;
     let dj_corrected = -(0.1 * q_x * 180.0 * x2.rate_hz * 1e-3) / (0.1 * 0.2 * r_i_window);
     let dj_leading = during.j[0] - during.j[1];
+    // Weight–rate correlations (§3.5): each E1 row moves as
+    // j0_k·e^{r_k Φ}, so the fast I neurons' synapses carry the extra
+    // inhibition and the mean weight moves less than ΔI / r̄_I. The
+    // starting weights j0_k are those reached from the uniform j_ei0 by the
+    // same law at the measured pre-laser mean; the input change is the
+    // leading-order one, ΔI = Δj_lo·r_I = −q_X j_X r_X2 / q_I (j·kHz).
+    let sizes = cfg.population_sizes();
+    let r_i_khz: Vec<f64> = res.neuron_rates_hz[sizes[0] + sizes[1]..].iter().map(|r| r * 1e-3).collect();
+    let j_before = 0.5 * (late(&j1, on) + late(&j2, on));
+    let uniform = RowExponential::new(r_i_khz.clone(), vec![p.j_ei0; r_i_khz.len()])?;
+    let row = RowExponential::new(r_i_khz, uniform.weights(uniform.phi_for_mean_weight(j_before)?))?;
+    let d_input = dj_leading * during.rates_hz[2] * 1e-3;
+    let dj_row = row.mean_weight(row.phi_for_mean_input(row.mean_input(0.0) + d_input)?) - row.mean_weight(0.0);
     let rate = |pop: usize, a: f64, b: f64| mean_in(&centres, &res.bin_rates_hz[pop], a, b);
     let mut checks = vec![
         Check::at_least(
@@ -196,11 +220,11 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
             "§4.2: iSTDP rates within 0.5 Hz of the target",
         ),
         Check::rel(
-            "j_{E1←I} − j_{E2←I}, last quarter of the window (vs the leading order)",
+            "j_{E1←I} − j_{E2←I}, last quarter of the window (vs the weight–rate-correlated rows of §3.5)",
             dj_sim,
-            dj_leading,
-            0.3,
-            "§3.6 leading order (−38.46); §4.2: mean-field weight checks agree within ~4–30 %. X2 also adds input variance (at N = 2000: 40 inputs of J = 4 mV at 5 Hz per E1 neuron), so E1 needs less mean input to fire at ρ_e and less extra inhibition: the simulated split is smaller than the leading order by a correction that is O(1/√N) relative to it. (The mean-only correction with the measured I rate, `dj_corrected` in the results, goes the other way.)",
+            dj_row,
+            p.split_rel_tolerance,
+            "§3.6 sets the extra inhibitory input E1 needs, ΔI = −q_X j_X r_X2 / q_I; the leading order turns it into a mean weight change ΔI / r_I (−38.46). §3.5: iSTDP moves each synapse in proportion to its presynaptic rate, so the fast I neurons' synapses carry the change and the mean weight moves by less; the prediction uses the measured I-rate distribution and the measured pre-laser mean (the weights' rate correlation grows from the uniform start). Tolerance (per tier): the model's common Φ for all rows, and what it omits — spike-timing correlations and X2's extra input variance, O(1/√N); §4.2: mean-field weight checks agree within ~4–30 %",
         ),
         Check::abs(
             "j_{E1←I} − j_{E2←I}, last quarter after the window (relaxed back)",
@@ -235,7 +259,7 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
     let top = res.bin_rates_hz.iter().flatten().copied().fold(0.0, f64::max);
     rates = shade(rates, 0.0, top);
     let mut weights = LinePanel::new(
-        "Mean j_{E1←I} and j_{E2←I}: simulation (solid), leading-order fixed points before/during (dashed)",
+        "Mean j_{E1←I} and j_{E2←I}: simulation (solid); the split the laser should open (dashed)",
         "time (s)",
         "mean j",
     );
@@ -243,11 +267,26 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
     weights = weights
         .with_series(Series::line("j_{E1←I}", t_w.clone(), j1.clone()).with_color(0))
         .with_series(Series::line("j_{E2←I}", t_w.clone(), j2.clone()).with_color(1))
-        .with_series(Series::dashed("theory, laser off", vec![0.0, t_end], vec![before.j[0]; 2]).with_color(2))
         .with_series(
-            Series::dashed("theory E1, laser on", vec![on * 1e-3, off * 1e-3], vec![during.j[0]; 2]).with_color(0),
+            Series::dashed("leading order, laser off (§3.6)", vec![0.0, t_end], vec![before.j[0]; 2]).with_color(2),
+        )
+        .with_series(
+            Series::dashed(
+                "pre-laser j + leading-order split",
+                vec![on * 1e-3, off * 1e-3],
+                vec![j_before + dj_leading; 2],
+            )
+            .with_color(3),
+        )
+        .with_series(
+            Series::dashed(
+                "pre-laser j + rate-weighted split (§3.5)",
+                vec![on * 1e-3, off * 1e-3],
+                vec![j_before + dj_row; 2],
+            )
+            .with_color(0),
         );
-    let lo = j1.iter().chain(&j2).copied().fold(f64::MAX, f64::min).min(during.j[0]);
+    let lo = j1.iter().chain(&j2).copied().fold(f64::MAX, f64::min).min(j_before + dj_leading);
     let hi = j1.iter().chain(&j2).copied().fold(f64::MIN, f64::max);
     weights = shade(weights, lo, hi);
     let figures = vec![crate::save_lines(
@@ -255,7 +294,7 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
         format!("Optogenetic stimulation of E1 under iSTDP (experiment G), N = {}, η₀ = {}", p.n, p.eta0),
         vec![rates, weights],
         "optogenetic",
-        "E1's rate jumps when the laser (X2) switches on and returns to ρ_e as its inhibition strengthens; at offset E1 is suppressed and recovers as j_{E1←I} relaxes back. E2 and I barely move. At N = 2000 both weights settle above the leading-order −119.66 (the finite-N I rate is ~10 % lower, §3.1); the E1–E2 split during the laser is the checked quantity.",
+        "E1's rate jumps when the laser (X2) switches on and returns to ρ_e as its inhibition strengthens; at offset E1 is suppressed and recovers as j_{E1←I} relaxes back. E2 and I barely move. Before the laser the weights sit on the §3.5 manifold, not at the leading-order −119.66: where they settle depends on the start (j_ei0) because fast I neurons' synapses move most. For the same reason the laser opens a smaller E1–E2 split than the leading order (upper dashed line in the window, the checked quantity) predicts (lower).",
     )?];
     Ok(Outcome {
         title: "G: optogenetic stimulation of an E subpopulation with iSTDP (§3.6)".into(),
@@ -263,7 +302,7 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
         figures,
         results: serde_json::json!({
             "theory_before": before, "theory_during": during,
-            "dj_window_sim": dj_sim, "dj_corrected": dj_corrected, "dj_leading": dj_leading, "dj_after": dj_end,
+            "dj_window_sim": dj_sim, "dj_corrected": dj_corrected, "dj_leading": dj_leading, "dj_row_exponential": dj_row, "j_before": j_before, "dj_after": dj_end,
             "rates_hz": res.rates_hz, "bin_rates_hz": res.bin_rates_hz, "bin_ms": bin,
         }),
     })

@@ -14,7 +14,10 @@
 //!   ([`balanced::leading_order_covariance`], spec §3.2);
 //! * the quasi-static mean-field weight dynamics of any set of plastic types
 //!   whose rules declare a drift: ODE integration, fixed points, their
-//!   stability and relaxation times ([`weights`], spec §3.3–3.4).
+//!   stability and relaxation times ([`weights`], spec §3.3–3.4);
+//! * the weight–rate correlations of homeostatic iSTDP, the row-exponential
+//!   model J_jk(t) = J_jk(0)·e^{r_k Φ_j(t)} ([`manifold`], spec §3.5), which
+//!   corrects the mean-field weight shifts for ⟨J r⟩ ≠ ⟨J⟩⟨r⟩.
 //!
 //! For the rate networks of Clark & Abbott (Phys. Rev. X 14, 021001 (2024),
 //! spec `clark.md`): the joint neuronal–synaptic Jacobian reduced exactly from
@@ -42,6 +45,7 @@ pub mod balanced;
 pub mod dmft;
 pub mod fixed_points;
 pub mod jacobian;
+pub mod manifold;
 pub mod optogenetic;
 pub mod weights;
 
