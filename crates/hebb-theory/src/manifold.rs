@@ -190,6 +190,47 @@ mod tests {
         assert!(dj.abs() < (d_input / r_bar).abs());
     }
 
+    /// Against a numerical solution of the per-synapse drift: a row of
+    /// inhibitory weights onto a neuron whose rate falls as its inhibition
+    /// grows, dJ_k/dt = c J_k r_k (r_post − ρ) (§3.5 with Q = 0), integrated
+    /// by RK4 until r_post = ρ. The row stops where its input Σ J r/K equals
+    /// the input that gives ρ, and every weight must equal J_k(0)·e^{r_k Φ}
+    /// with the Φ the model finds for that input.
+    #[test]
+    fn matches_the_integrated_per_synapse_drift() {
+        let rates: Vec<f64> = (0..50).map(|k| 0.002 + 0.0008 * k as f64).collect();
+        let j0: Vec<f64> = rates.iter().map(|r| -250.0 + 1000.0 * r).collect();
+        let (rho, gain, input_rho) = (0.01, 2e-4, -3.0); // r_post = ρ + gain·(input − input_ρ)
+        let k = rates.len() as f64;
+        let drift = |j: &[f64]| -> Vec<f64> {
+            let input: f64 = j.iter().zip(&rates).map(|(j, r)| j * r).sum::<f64>() / k;
+            let r_post = rho + gain * (input - input_rho);
+            j.iter().zip(&rates).map(|(j, r)| 50.0 * j * r * (r_post - rho)).collect()
+        };
+        let mut j = j0.clone();
+        let h = 0.5;
+        for _ in 0..40_000 {
+            let k1 = drift(&j);
+            let a: Vec<f64> = j.iter().zip(&k1).map(|(j, d)| j + 0.5 * h * d).collect();
+            let k2 = drift(&a);
+            let b: Vec<f64> = j.iter().zip(&k2).map(|(j, d)| j + 0.5 * h * d).collect();
+            let k3 = drift(&b);
+            let c: Vec<f64> = j.iter().zip(&k3).map(|(j, d)| j + h * d).collect();
+            let k4 = drift(&c);
+            for i in 0..j.len() {
+                j[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+            }
+        }
+        let row = RowExponential::new(rates.clone(), j0).unwrap();
+        assert!((row.mean_input(0.0) - input_rho).abs() > 1.0, "the row must have somewhere to go");
+        let model = row.weights(row.phi_for_mean_input(input_rho).unwrap());
+        for (i, (sim, th)) in j.iter().zip(&model).enumerate() {
+            // RK4 at h = 0.5 on rates ≤ 1e-2 per unit time: error ≪ 1e-9;
+            // 20 000 time units leave e^{-λt} of the approach, λ ≈ 4e-3.
+            assert!((sim - th).abs() < 1e-6 * th.abs(), "synapse {i}: integrated {sim}, model {th}");
+        }
+    }
+
     #[test]
     fn solves_for_a_mean_weight() {
         let row = RowExponential::new(vec![0.005, 0.02, 0.04], vec![-250.0; 3]).unwrap();
