@@ -269,23 +269,14 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
         .with_series(Series::line("j_{E2←I}", t_w.clone(), j2.clone()).with_color(1))
         .with_series(
             Series::dashed("leading order, laser off (§3.6)", vec![0.0, t_end], vec![before.j[0]; 2]).with_color(2),
-        )
-        .with_series(
-            Series::dashed(
-                "pre-laser j + leading-order split",
-                vec![on * 1e-3, off * 1e-3],
-                vec![j_before + dj_leading; 2],
-            )
-            .with_color(3),
-        )
-        .with_series(
-            Series::dashed(
-                "pre-laser j + rate-weighted split (§3.5)",
-                vec![on * 1e-3, off * 1e-3],
-                vec![j_before + dj_row; 2],
-            )
-            .with_color(0),
         );
+    // The weight the laser window should reach: the pre-laser mean plus each split.
+    let window_level = |label: &str, split: f64, color: usize| {
+        Series::dashed(label, vec![on * 1e-3, off * 1e-3], vec![j_before + split; 2]).with_color(color)
+    };
+    weights = weights
+        .with_series(window_level("pre-laser j + leading-order split", dj_leading, 3))
+        .with_series(window_level("pre-laser j + rate-weighted split (§3.5)", dj_row, 0));
     let lo = j1.iter().chain(&j2).copied().fold(f64::MAX, f64::min).min(j_before + dj_leading);
     let hi = j1.iter().chain(&j2).copied().fold(f64::MIN, f64::max);
     weights = shade(weights, lo, hi);
