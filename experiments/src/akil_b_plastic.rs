@@ -703,13 +703,18 @@ pub fn plastic_scaling(p: &PlasticScalingParams, runs: Vec<PlasticRun>, dir: &Ru
                 "§4.2: finite-N errors shrink like 1/√N; over a factor ≥ 4 in N the expected error halves, more than the realisation spread of the late-time means",
             ));
         }
-        if at.len() >= 4 {
+        // iSTDP weights end on the §3.5 manifold: where they land depends on
+        // the start at every N, so their distance to the leading order need
+        // not vanish and may cross zero (case vi: −65 → −94 against −97.4
+        // from N = 1000 to 5000, heading past it); no exponent for them.
+        let on_manifold = case.pinned(0) || case.pinned(1);
+        if at.len() >= 4 && !on_manifold {
             checks.push(Check::abs(
                 &format!("{label}: exponent of the finite-N error against N"),
                 fitted,
                 -0.5,
                 0.5,
-                "§4.2: the leading correction is O(1/√N), the next O(1/N), so the effective exponent lies in [−1, 0) (fitted only with ≥ 4 sizes)",
+                "§4.2: the leading correction is O(1/√N), the next O(1/N), so the effective exponent lies in [−1, 0) while both have one sign (fitted only with ≥ 4 sizes; not for iSTDP cases, whose weights end on the §3.5 manifold)",
             ));
         }
         // Figures: per case, weights and rates against N.
