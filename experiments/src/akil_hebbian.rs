@@ -138,6 +138,20 @@ pub struct HebbianRun {
 
 const RULES: [&str; 3] = ["classic", "hard", "soft"];
 
+/// Trace time constant of all three rules (ms), §2.1.
+const TAU_STDP_MS: f64 = 200.0;
+
+impl HebbianParams {
+    /// η of `rule` (one of [`RULES`]).
+    fn eta(&self, rule: &str) -> f64 {
+        match rule {
+            "classic" => self.eta_classic,
+            "hard" => self.eta_hard,
+            _ => self.eta_soft,
+        }
+    }
+}
+
 /// Growth rate of the variance of j = √N J (per ms) under the classical
 /// additive rule between independent neurons: N η² τ s², where s (kHz) is
 /// a spike train's power at frequencies ~1/τ, s = F·r (Fano factor times
@@ -164,15 +178,14 @@ impl crate::Sweep for HebbianParams {
         cfg.record.weight_interval_ms = (self.duration_ms / 60.0 / dt).round().max(1.0) * dt;
         cfg.record.weight_sample = self.samples;
         let synapse = "E<-E".parse().expect("a valid synapse type");
-        let tau_stdp_ms = 200.0;
+        let tau_stdp_ms = TAU_STDP_MS;
+        let eta = self.eta(RULES[index]);
         cfg.plasticity = vec![match RULES[index] {
-            "classic" => {
-                RuleConfig::AdditiveHebbian { synapse, eta: self.eta_classic, j_min: -1e20, j_max: 1e20, tau_stdp_ms }
-            }
-            "hard" => RuleConfig::AdditiveHebbian { synapse, eta: self.eta_hard, j_min: 0.0, j_max: 50.0, tau_stdp_ms },
+            "classic" => RuleConfig::AdditiveHebbian { synapse, eta, j_min: -1e20, j_max: 1e20, tau_stdp_ms },
+            "hard" => RuleConfig::AdditiveHebbian { synapse, eta, j_min: 0.0, j_max: 50.0, tau_stdp_ms },
             _ => RuleConfig::SoftHebbian {
                 synapse,
-                eta: self.eta_soft,
+                eta,
                 j_max: self.j_max_soft,
                 depression: Default::default(),
                 tau_stdp_ms,
@@ -224,7 +237,7 @@ impl crate::Sweep for HebbianParams {
         let unconverged_fraction = if RULES[index] == "soft" {
             let n_e = cfg.population_sizes()[0];
             let r: Vec<f64> = res.neuron_rates_hz[..n_e].iter().map(|x| x * 1e-3).collect();
-            let soft = Relaxation { eta: self.eta_soft, a: 0.0, b: 1.0, tau_ms: tau_stdp_ms };
+            let soft = Relaxation { eta, a: 0.0, b: 1.0, tau_ms: tau_stdp_ms };
             lag_factor(&r, soft, &[self.duration_ms])
         } else {
             0.0
@@ -283,9 +296,8 @@ pub fn hebbian(p: &HebbianParams, runs: Vec<HebbianRun>, dir: &RunDir) -> Result
             // Early diffusion: the variance's slope through the origin over
             // the early window, against independent pair increments (the
             // hard rule's gates at 0 and 50 are far from 25 early on).
-            let eta = if r.rule == "classic" { p.eta_classic } else { p.eta_hard };
             let s_khz = power_khz.unwrap_or(r.early_rate_e_hz * 1e-3);
-            let theory = classic_variance_rate(p.n, eta, 200.0, s_khz) * 1e3;
+            let theory = classic_variance_rate(p.n, p.eta(&r.rule), TAU_STDP_MS, s_khz) * 1e3;
             // The faster classical rule's spread feeds back on the rates
             // sooner (its var/t rises from ~30 s on in the default tier), so
             // its fit stops at half the early window.

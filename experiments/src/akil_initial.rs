@@ -178,7 +178,7 @@ fn row_exponential_finals(runs: &[InitialRun], finals: &[f64]) -> Result<(usize,
     ensure!(!r_ref.rates_i_khz.is_empty(), "the task outputs lack the I rates: rerun the tasks");
     // The reference's I rates serve every start: with E pinned, the I rates
     // do not depend on where the weights began.
-    let uniform = |j0: f64| RowExponential::new(r_ref.rates_i_khz.clone(), vec![j0; r_ref.rates_i_khz.len()]);
+    let uniform = |j0: f64| RowExponential::uniform(r_ref.rates_i_khz.clone(), j0);
     let row_ref = uniform(r_ref.j_ei0)?;
     let input = row_ref.mean_input(row_ref.phi_for_mean_weight(finals[reference])?);
     let predicted = runs

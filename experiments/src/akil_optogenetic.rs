@@ -180,8 +180,8 @@ pub fn optogenetic(p: &OptoParams, dir: &RunDir) -> Result<Outcome> {
     let sizes = cfg.population_sizes();
     let r_i_khz: Vec<f64> = res.neuron_rates_hz[sizes[0] + sizes[1]..].iter().map(|r| r * 1e-3).collect();
     let j_before = 0.5 * (late(&j1, on) + late(&j2, on));
-    let uniform = RowExponential::new(r_i_khz.clone(), vec![p.j_ei0; r_i_khz.len()])?;
-    let row = RowExponential::new(r_i_khz, uniform.weights(uniform.phi_for_mean_weight(j_before)?))?;
+    let uniform = RowExponential::uniform(r_i_khz, p.j_ei0)?;
+    let row = uniform.at(uniform.phi_for_mean_weight(j_before)?);
     let d_input = dj_leading * during.rates_hz[2] * 1e-3;
     let dj_row = row.mean_weight(row.phi_for_mean_input(row.mean_input(0.0) + d_input)?) - row.mean_weight(0.0);
     let rate = |pop: usize, a: f64, b: f64| mean_in(&centres, &res.bin_rates_hz[pop], a, b);

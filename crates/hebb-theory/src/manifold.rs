@@ -77,6 +77,18 @@ impl RowExponential {
         Ok(Self { rates_khz, j0 })
     }
 
+    /// Every synapse starting at the same weight `j0` (a uniform start).
+    pub fn uniform(rates_khz: Vec<f64>, j0: f64) -> Result<Self, TheoryError> {
+        let n = rates_khz.len();
+        Self::new(rates_khz, vec![j0; n])
+    }
+
+    /// The same synapses with the weights they hold at Φ as their new start
+    /// (where a uniform start has been taken by the rule).
+    pub fn at(&self, phi: f64) -> Self {
+        Self { rates_khz: self.rates_khz.clone(), j0: self.weights(phi) }
+    }
+
     /// The weights at exponent Φ (ms).
     pub fn weights(&self, phi: f64) -> Vec<f64> {
         self.j0.iter().zip(&self.rates_khz).map(|(j, r)| j * (r * phi).exp()).collect()
@@ -84,12 +96,19 @@ impl RowExponential {
 
     /// ⟨j0 e^{rΦ}⟩: the mean weight at exponent Φ.
     pub fn mean_weight(&self, phi: f64) -> f64 {
-        self.weights(phi).iter().sum::<f64>() / self.j0.len() as f64
+        self.mean_of(phi, |_| 1.0)
     }
 
     /// ⟨j0 e^{rΦ} r⟩: the mean input (weight × presynaptic rate) at Φ.
     pub fn mean_input(&self, phi: f64) -> f64 {
-        self.weights(phi).iter().zip(&self.rates_khz).map(|(j, r)| j * r).sum::<f64>() / self.j0.len() as f64
+        self.mean_of(phi, |r| r)
+    }
+
+    /// ⟨j0 e^{rΦ} w(r)⟩, without building the weights (the solver calls
+    /// it a few hundred times).
+    fn mean_of(&self, phi: f64, w: impl Fn(f64) -> f64) -> f64 {
+        self.j0.iter().zip(&self.rates_khz).map(|(j, &r)| j * (r * phi).exp() * w(r)).sum::<f64>()
+            / self.j0.len() as f64
     }
 
     /// The Φ at which the mean weight equals `target` (same sign as the
@@ -113,21 +132,21 @@ impl RowExponential {
             return Err(ParamError::new(what, target, format!("finite, with the sign of the weights ({sign})")).into());
         }
         let g = |phi: f64| sign * f(phi) - sign * target;
+        // Start on the Φ scale on which the fastest synapse changes by a
+        // factor e and double each side until it brackets the root.
         let r_max = self.rates_khz.iter().cloned().fold(0.0, f64::max);
-        // Φ scale on which the fastest synapse changes by a factor e.
-        let mut step = 1.0 / r_max;
-        let (mut lo, mut hi) = (-step, step);
+        let (mut lo, mut hi) = (-1.0 / r_max, 1.0 / r_max);
         for _ in 0..200 {
-            if g(lo) < 0.0 && g(hi) > 0.0 {
+            if g(lo) < 0.0 {
                 break;
             }
-            step *= 2.0;
-            if g(lo) >= 0.0 {
-                lo = -step;
+            lo *= 2.0;
+        }
+        for _ in 0..200 {
+            if g(hi) > 0.0 {
+                break;
             }
-            if g(hi) <= 0.0 {
-                hi = step;
-            }
+            hi *= 2.0;
         }
         if !(g(lo) < 0.0 && g(hi) > 0.0) {
             return Err(ParamError::new(
