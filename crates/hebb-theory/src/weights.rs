@@ -239,6 +239,32 @@ pub fn kohonen_beta_c(a_khz: f64, b: f64, tau_ms: f64) -> f64 {
     b * b / (4.0 * tau_ms * a_khz)
 }
 
+/// Kohonen on E←E when the E rates are spread (§3.5): each synapse settles
+/// at its own fixed point J_jk = βτ r_k, set by the presynaptic rate, so the
+/// E←E input a neuron receives is βτ⟨r²⟩ rather than j̄·r̄. With the rates'
+/// squared coefficient of variation `rate_cv2` = ⟨r²⟩/r̄² − 1 held fixed,
+/// the balance r̄ = A/(B − βτ⟨r²⟩/r̄) is the closed form of
+/// [`kohonen_fixed_points`] with β replaced by (1 + CV²)β, and the mean
+/// weight is j̄ = βτ r̄ = j_eff/(1 + CV²). Returns the mean weights
+/// (j̄₋ stable, j̄₊ unstable), `None` beyond the saddle-node
+/// [`kohonen_beta_c`]/(1 + CV²). CV² is an input here (measured, in the
+/// spirit of the §3.1 semi-empirical correction): the leading order of §3.4
+/// is CV² = 0.
+///
+/// ```
+/// use hebb_theory::weights::{kohonen_fixed_points, kohonen_mean_fixed_points};
+/// // Equal rates: the §3.4 closed form, j* = 3.0 at β√N = 2.
+/// let (j0, _) = kohonen_mean_fixed_points(0.315, 45.0, 2.0, 200.0, 0.0).unwrap();
+/// assert_eq!(Some(j0), kohonen_fixed_points(0.315, 45.0, 2.0, 200.0).map(|f| f.0));
+/// // Spread rates (CV² = 1.3) lift the mean weight and the rates.
+/// let (j, _) = kohonen_mean_fixed_points(0.315, 45.0, 2.0, 200.0, 1.3).unwrap();
+/// assert!(j > 3.3 && j < 3.5);
+/// ```
+pub fn kohonen_mean_fixed_points(a_khz: f64, b: f64, beta: f64, tau_ms: f64, rate_cv2: f64) -> Option<(f64, f64)> {
+    let spread = 1.0 + rate_cv2;
+    kohonen_fixed_points(a_khz, b, spread * beta, tau_ms).map(|(lo, hi)| (lo / spread, hi / spread))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +310,32 @@ mod tests {
         let bc = kohonen_beta_c(0.315, 45.0, 200.0);
         assert!(kohonen_fixed_points(0.315, 45.0, bc * 1.001, 200.0).is_none());
         assert!(kohonen_fixed_points(0.315, 45.0, bc * 0.999, 200.0).is_some());
+    }
+
+    /// With spread rates the returned mean weight balances the network when
+    /// each synapse sits at βτ r_pre: checked on an explicit two-point rate
+    /// distribution with mean r̄ and squared CV exactly `cv2` (a fifth of the
+    /// neurons at r̄(1 + 2√cv2), the rest at r̄(1 − √cv2/2)), by summing the
+    /// E←E input over it directly. Beyond
+    /// β_c/(1 + CV²) no fixed point is left.
+    #[test]
+    fn kohonen_mean_fixed_point_balances_spread_rates() {
+        let (a, b, beta, tau) = (0.315, 45.0, 2.0, 200.0);
+        for cv2 in [0.0, 0.5, 1.3] {
+            let (j_lo, j_hi) = kohonen_mean_fixed_points(a, b, beta, tau, cv2).unwrap();
+            for j_mean in [j_lo, j_hi] {
+                let r_mean = j_mean / (beta * tau);
+                let d = cv2.sqrt();
+                let rates = [(0.2, r_mean * (1.0 + 2.0 * d)), (0.8, r_mean * (1.0 - 0.5 * d))];
+                assert!(rates.iter().all(|&(_, r)| r >= 0.0));
+                let input: f64 = rates.iter().map(|&(w, r)| w * beta * tau * r * r).sum();
+                let j_eff = input / r_mean;
+                assert!((r_mean - a / (b - j_eff)).abs() < 1e-12, "cv2 {cv2}: r̄ {r_mean} vs {}", a / (b - j_eff));
+            }
+        }
+        let bc = kohonen_beta_c(a, b, tau) / 2.3;
+        assert!(kohonen_mean_fixed_points(a, b, bc * 1.001, tau, 1.3).is_none());
+        assert!(kohonen_mean_fixed_points(a, b, bc * 0.999, tau, 1.3).is_some());
     }
 
     /// iSTDP on E←I (ρ_e = 10 Hz), c = 0: j_ei* = −119.658, r_e = 10 Hz,
