@@ -4,10 +4,11 @@
 
 use crate::akil::{Relaxation, base_config, lag_factor, run, weight_series};
 use crate::{Check, FigureRef, Outcome, Params, Tier};
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use hebb::io::RunDir;
 use hebb::plot::{Figure, HistogramPanel, LinePanel, Panel, Series};
 use hebb::sim::RuleConfig;
+use hebb_theory::weights::kohonen_mean_fixed_points;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of experiment D.
@@ -81,6 +82,19 @@ pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
     d
 }
 
+/// Ordinary least squares y = a + b x: (slope b, its standard error,
+/// intercept a).
+fn linear_fit(points: &[(f64, f64)]) -> (f64, f64, f64) {
+    let n = points.len() as f64;
+    let (mx, my) = (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = sxy / sxx;
+    let intercept = my - slope * mx;
+    let rss: f64 = points.iter().map(|p| (p.1 - intercept - slope * p.0).powi(2)).sum();
+    (slope, (rss / (n - 2.0) / sxx).sqrt(), intercept)
+}
+
 /// Experiment D: once Kohonen's mean weight has settled, the weight
 /// distribution stops changing (two-sample KS between the sampled weights
 /// at two times), while weights and rates keep broad distributions.
@@ -137,6 +151,40 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     let lag = lag_factor(&rates_khz, kohonen, &[p.duration_ms]);
     let j_expected = j_star_measured - (j_star_measured - p.j_ee0) * lag;
     let mean_end = *mean.last().unwrap_or(&f64::NAN);
+    // §3.5: per synapse, Kohonen's fixed point is J_jk = βτ r_k, the
+    // presynaptic rate, so the weights inherit the rate distribution. The
+    // final sampled weights against βτ r_pre, for the synapses whose
+    // postsynaptic neuron fired enough to relax them (η r_post T ≥ 5, i.e.
+    // less than e⁻⁵ of the initial offset left): the slope should be 1.
+    let csr = &sim.network.recurrent;
+    let (offsets, targets) = (csr.offsets(), csr.targets());
+    let tau_ms = 200.0;
+    let synapses: Vec<(usize, usize, f64)> = w.sample_positions[0]
+        .iter()
+        .zip(&wb)
+        .map(|(&pos, &j)| (offsets.partition_point(|&o| o <= pos) - 1, targets[pos as usize] as usize, j))
+        .collect();
+    let relaxed: Vec<(f64, f64)> = synapses
+        .iter()
+        .filter(|&&(_, post, _)| p.eta * rates_khz[post] * p.duration_ms >= 5.0)
+        .map(|&(pre, _, j)| (p.beta * tau_ms * rates_khz[pre], j))
+        .collect();
+    ensure!(relaxed.len() >= 10, "samples: only {} sampled synapses have relaxed; sample more", relaxed.len());
+    let (slope, slope_se, intercept) = linear_fit(&relaxed);
+    // The E←E input per unit mean weight and rate, ⟨J r_pre⟩/(j̄ r̄): 1 for
+    // uncorrelated weights, 1 + CV² of the presynaptic rates once every
+    // synapse sits at βτ r_pre. The §3.4 mean field assumes 1.
+    let n_s = synapses.len() as f64;
+    let mean_jr = synapses.iter().map(|&(pre, _, j)| j * rates_khz[pre]).sum::<f64>() / n_s;
+    let mean_j = synapses.iter().map(|s| s.2).sum::<f64>() / n_s;
+    let mean_r_pre = synapses.iter().map(|&(pre, _, _)| rates_khz[pre]).sum::<f64>() / n_s;
+    let input_factor = mean_jr / (mean_j * mean_r_pre);
+    let r_mean_khz = r_e_hz * 1e-3;
+    let rate_cv2 = rates_khz.iter().map(|r| (r - r_mean_khz).powi(2)).sum::<f64>() / n_e as f64 / r_mean_khz.powi(2);
+    // The leading-order fixed point with the measured spread (j_ei = −100:
+    // A = 0.315 kHz, B = 45): what a fully relaxed network of this rate
+    // spread heads to as N grows, against the §3.4 value 3.0.
+    let j_spread = kohonen_mean_fixed_points(0.315, 45.0, p.beta, tau_ms, rate_cv2).map(|f| f.0);
     let checks = vec![
         Check::rel(
             "final mean j_ee vs β√N·τ·r̄_e approached at each synapse's own rate η r_post (measured rates)",
@@ -144,6 +192,16 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
             j_expected,
             0.05,
             "§4.2: fixed-point weights within ~5 %; §3.4: J* = β(τ r_e + Q⁻/r_e), Q⁻ = O(1/N) at c = 0",
+        ),
+        Check::abs(
+            &format!(
+                "slope of the final j_jk against βτ r_pre ({} sampled synapses relaxed by their postsynaptic neuron)",
+                relaxed.len()
+            ),
+            slope,
+            1.0,
+            0.05 + 3.0 * slope_se,
+            "§3.5: Kohonen's per-synapse fixed point is βτ r_pre; tolerance 5 % (§4.2 fixed-point weights) plus 3 standard errors of the fitted slope (weights fluctuate about their fixed points)",
         ),
         Check::at_most(
             &format!(
@@ -182,9 +240,31 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
         .with_sample("E", rates_e)
         .with_sample("I", rates_i);
     rates.density = true;
+    let unrelaxed: Vec<(f64, f64)> = synapses
+        .iter()
+        .filter(|&&(_, post, _)| p.eta * rates_khz[post] * p.duration_ms < 5.0)
+        .map(|&(pre, _, j)| (p.beta * tau_ms * rates_khz[pre], j))
+        .collect();
+    let x_max = relaxed.iter().chain(&unrelaxed).map(|p| p.0).fold(0.0, f64::max);
+    let per_synapse = LinePanel::new(
+        format!("Final j_jk against βτ r_pre (slope {slope:.3} ± {slope_se:.3})"),
+        "βτ r_pre (presynaptic rate)",
+        "final j_jk",
+    )
+    .with_series(Series::points(
+        "onto neurons with η r_post T ≥ 5",
+        relaxed.iter().map(|p| p.0).collect(),
+        relaxed.iter().map(|p| p.1).collect(),
+    ))
+    .with_series(Series::points(
+        "onto slower neurons (not relaxed)",
+        unrelaxed.iter().map(|p| p.0).collect(),
+        unrelaxed.iter().map(|p| p.1).collect(),
+    ))
+    .with_series(Series::dashed("J = βτ r_pre (§3.5)", vec![0.0, x_max], vec![0.0, x_max]));
     let fig = Figure {
         title: Some(format!("Kohonen E←E: distributions (experiment D), N = {}, η = {}", p.n, p.eta)),
-        panels: vec![Panel::Line(trace), Panel::Histogram(weights), Panel::Histogram(rates)],
+        panels: vec![Panel::Line(trace), Panel::Histogram(weights), Panel::Histogram(rates), Panel::Line(per_synapse)],
         columns: 1,
         panel_size: (900, 340),
     };
@@ -194,9 +274,12 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
         checks,
         figures: vec![FigureRef {
             png: "figures/distributions.png".into(),
-            caption: "The mean weight converges, after which the sampled weight distribution no longer changes (the two histograms overlap); rates stay broadly distributed.".into(),
+            caption: "The mean weight converges, after which the sampled weight distribution no longer changes (the two histograms overlap); rates stay broadly distributed, and each relaxed synapse sits at βτ times its presynaptic rate (last panel), so the weights inherit the rate spread.".into(),
         }],
-        results: serde_json::json!({ "ks_d": d, "ks_critical": d_crit, "mean_j_end": mean_end, "j_star_at_measured_rate": j_star_measured, "unconverged_fraction": lag, "j_expected_at_t": j_expected, "mean_rate_e_hz_second_half": r_e_hz, "rates_hz": res.rates_hz, "rel_mean_change": rel_change }),
+        results: serde_json::json!({ "ks_d": d, "ks_critical": d_crit, "mean_j_end": mean_end, "j_star_at_measured_rate": j_star_measured, "unconverged_fraction": lag, "j_expected_at_t": j_expected, "mean_rate_e_hz_second_half": r_e_hz, "rates_hz": res.rates_hz, "rel_mean_change": rel_change,
+            "per_synapse": { "relaxed": relaxed.len(), "sampled": synapses.len(), "slope": slope, "slope_se": slope_se, "intercept": intercept },
+            "input_factor_jr_over_j_r": input_factor, "rate_cv2_e": rate_cv2,
+            "j_star_leading_order_with_rate_spread": j_spread }),
     })
 }
 
