@@ -2,7 +2,7 @@
 //! distributions of weights and rates, and the stationarity of the weight
 //! distribution once the mean has converged.
 
-use crate::akil::{Relaxation, base_config, lag_factor, run, weight_series};
+use crate::akil::{Relaxation, base_config, cv2, input_factor, lag_factor, run, sampled_synapses, weight_series};
 use crate::{Check, FigureRef, Outcome, Params, Tier};
 use anyhow::{Result, ensure};
 use hebb::io::RunDir;
@@ -156,14 +156,8 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     // final sampled weights against βτ r_pre, for the synapses whose
     // postsynaptic neuron fired enough to relax them (η r_post T ≥ 5, i.e.
     // less than e⁻⁵ of the initial offset left): the slope should be 1.
-    let csr = &sim.network.recurrent;
-    let (offsets, targets) = (csr.offsets(), csr.targets());
     let tau_ms = 200.0;
-    let synapses: Vec<(usize, usize, f64)> = w.sample_positions[0]
-        .iter()
-        .zip(&wb)
-        .map(|(&pos, &j)| (offsets.partition_point(|&o| o <= pos) - 1, targets[pos as usize] as usize, j))
-        .collect();
+    let synapses = sampled_synapses(&sim);
     let relaxed: Vec<(f64, f64)> = synapses
         .iter()
         .filter(|&&(_, post, _)| p.eta * rates_khz[post] * p.duration_ms >= 5.0)
@@ -174,13 +168,8 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     // The E←E input per unit mean weight and rate, ⟨J r_pre⟩/(j̄ r̄): 1 for
     // uncorrelated weights, 1 + CV² of the presynaptic rates once every
     // synapse sits at βτ r_pre. The §3.4 mean field assumes 1.
-    let n_s = synapses.len() as f64;
-    let mean_jr = synapses.iter().map(|&(pre, _, j)| j * rates_khz[pre]).sum::<f64>() / n_s;
-    let mean_j = synapses.iter().map(|s| s.2).sum::<f64>() / n_s;
-    let mean_r_pre = synapses.iter().map(|&(pre, _, _)| rates_khz[pre]).sum::<f64>() / n_s;
-    let input_factor = mean_jr / (mean_j * mean_r_pre);
-    let r_mean_khz = r_e_hz * 1e-3;
-    let rate_cv2 = rates_khz.iter().map(|r| (r - r_mean_khz).powi(2)).sum::<f64>() / n_e as f64 / r_mean_khz.powi(2);
+    let input_factor = input_factor(&synapses, &rates_khz);
+    let rate_cv2 = cv2(&rates_khz);
     // The leading-order fixed point with the measured spread (j_ei = −100:
     // A = 0.315 kHz, B = 45): what a fully relaxed network of this rate
     // spread heads to as N grows, against the §3.4 value 3.0.
