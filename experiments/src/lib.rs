@@ -483,13 +483,16 @@ fn write_outcome<P: Params>(
     dir.write_manifest(&manifest)?;
     let failed = summary.checks.iter().filter(|c| !c.pass).count();
     for c in &summary.checks {
+        // Five decimals, or scientific notation for huge values (a runaway
+        // counts as an unbounded gap, stored as f64::MAX).
+        let number = |x: f64| if x.abs() >= 1e7 { format!("{x:.3e}") } else { format!("{x:.5}") };
         eprintln!(
-            "{} {}: {:.5} vs {:.5} ± {:.5}",
+            "{} {}: {} vs {} ± {}",
             if c.pass { "PASS" } else { "FAIL" },
             c.name,
-            c.value,
-            c.expected,
-            c.tolerance
+            number(c.value),
+            number(c.expected),
+            number(c.tolerance)
         );
     }
     if failed > 0 {

@@ -121,9 +121,10 @@ pub fn write_report(tier: &str, out_root: &Path, outcomes: &[(String, bool)]) ->
                 c["tolerance"].as_f64().unwrap_or(f64::NAN),
             );
             let verdict = if pass { "pass" } else { "FAIL" };
-            md.push_str(&format!("| {} | {v:.5} | {e:.5} | ±{t:.5} | {verdict} |\n", c["name"].as_str().unwrap_or("")));
+            let (v, e, t) = (number(v), number(e), number(t));
+            md.push_str(&format!("| {} | {v} | {e} | ±{t} | {verdict} |\n", c["name"].as_str().unwrap_or("")));
             html.push_str(&format!(
-                "<tr><td>{}</td><td>{v:.5}</td><td>{e:.5}</td><td>±{t:.5}</td><td class={}>{verdict}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{v}</td><td>{e}</td><td>±{t}</td><td class={}>{verdict}</td><td>{}</td></tr>",
                 c["name"].as_str().unwrap_or(""),
                 if pass { "pass" } else { "fail" },
                 c["why"].as_str().unwrap_or("")
@@ -167,4 +168,11 @@ pub fn collect(tier: &str, chosen: &[&str], results: &Path, build: bool) -> Resu
     let out_root = results.join(tier);
     let outcomes = run_each(&root, &out_root, tier, chosen, 1, &["--collect"])?;
     write_report(tier, &out_root, &outcomes)
+}
+
+/// A check's number for the report: five decimals, or scientific notation
+/// for huge values (a run that ran away counts as an unbounded gap, stored
+/// as f64::MAX).
+fn number(x: f64) -> String {
+    if x.abs() >= 1e7 { format!("{x:.3e}") } else { format!("{x:.5}") }
 }
