@@ -881,6 +881,16 @@ pub struct ScalingParams {
     pub duration_ms: f64,
     /// Fraction of each run discarded.
     pub burn_in_fraction: f64,
+    /// Sizes at which the networks at the soft Hebbian and Kohonen fixed
+    /// points run (see `akil_fixed_point_networks`).
+    #[serde(default)]
+    pub fixed_point_ns: Vec<usize>,
+    /// Simulated time of each fixed-point pass (ms).
+    #[serde(default)]
+    pub fixed_point_ms: f64,
+    /// Kohonen passes: a uniform one, then J_jk = βτ r_k from the previous.
+    #[serde(default)]
+    pub fixed_point_passes: usize,
     /// Seed.
     pub seed: u64,
 }
@@ -893,6 +903,9 @@ impl Params for ScalingParams {
                 cs: vec![0.0, 0.1],
                 duration_ms: 12_000.0,
                 burn_in_fraction: 0.2,
+                fixed_point_ns: vec![2000, 20000],
+                fixed_point_ms: 5_000.0,
+                fixed_point_passes: 4,
                 seed: 7,
             },
             Tier::Default => Self {
@@ -900,6 +913,9 @@ impl Params for ScalingParams {
                 cs: vec![0.0, 0.1],
                 duration_ms: 60_000.0,
                 burn_in_fraction: 0.2,
+                fixed_point_ns: vec![5000, 10000, 20000, 40000],
+                fixed_point_ms: 10_000.0,
+                fixed_point_passes: 6,
                 seed: 7,
             },
             Tier::Paper => Self {
@@ -907,6 +923,9 @@ impl Params for ScalingParams {
                 cs: vec![0.0, 0.75],
                 duration_ms: 500_000.0,
                 burn_in_fraction: 0.2,
+                fixed_point_ns: vec![5000, 10000, 20000, 40000, 80000],
+                fixed_point_ms: 20_000.0,
+                fixed_point_passes: 8,
                 seed: 7,
             },
         }
@@ -948,30 +967,59 @@ impl ScalingParams {
     }
 }
 
+/// One task of experiment B (static): a network at one (N, c), or a
+/// network at a Hebbian rule's fixed point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ScalingTask {
+    /// The default network at one (N, c).
+    Static(ScalingRun),
+    /// A network at a rule's fixed point.
+    FixedPoint(crate::akil_fixed_point_networks::FixedPointRun),
+}
+
 impl crate::Sweep for ScalingParams {
-    type Task = ScalingRun;
-    /// One task per (c, N), c-major.
+    type Task = ScalingTask;
+    /// One task per (c, N), c-major; then the soft and the Kohonen
+    /// fixed-point networks per N.
     fn task_count(&self) -> usize {
-        self.cs.len() * self.ns.len()
+        self.cs.len() * self.ns.len() + 2 * self.fixed_point_ns.len()
     }
-    fn run_task(&self, index: usize) -> Result<ScalingRun> {
+    fn run_task(&self, index: usize) -> Result<ScalingTask> {
+        use crate::akil_fixed_point_networks::{kohonen_relaxed, soft_fixed_point};
+        let statics = self.cs.len() * self.ns.len();
+        if index >= statics {
+            let k = index - statics;
+            let n = self.fixed_point_ns[k % self.fixed_point_ns.len()];
+            return Ok(ScalingTask::FixedPoint(if k < self.fixed_point_ns.len() {
+                soft_fixed_point(n, self.fixed_point_ms, self.seed)?
+            } else {
+                kohonen_relaxed(n, self.fixed_point_ms, self.seed, self.fixed_point_passes)?
+            }));
+        }
         let (c, n) = (self.cs[index / self.ns.len()], self.ns[index % self.ns.len()]);
         let cfg = self.config(n, c);
         let res = run(cfg.clone())?.results();
         let delivered = [res.external_rates_hz["X"]];
         let th = hebb::theory::covariances(&cfg, Some(&delivered))?;
         let theory_cov_ee = *th.cov_by_pair().get("E-E").expect("E-E is a pair of the default network");
-        Ok(ScalingRun {
+        Ok(ScalingTask::Static(ScalingRun {
             n,
             c,
             rates_hz: [res.rates_hz["E"], res.rates_hz["I"]],
             cov_ee: res.cov_mean["E-E"],
             theory_cov_ee,
             record: serde_json::json!({ "n": n, "c": c, "rates_hz": res.rates_hz, "cov_mean": res.cov_mean, "theory_cov_ee": theory_cov_ee, "windows": res.cov_windows }),
-        })
+        }))
     }
-    fn collect(&self, runs: Vec<ScalingRun>, dir: &RunDir) -> Result<Outcome> {
-        scaling(self, runs, dir)
+    fn collect(&self, tasks: Vec<ScalingTask>, dir: &RunDir) -> Result<Outcome> {
+        let (mut runs, mut fixed) = (Vec::new(), Vec::new());
+        for t in tasks {
+            match t {
+                ScalingTask::Static(r) => runs.push(r),
+                ScalingTask::FixedPoint(f) => fixed.push(f),
+            }
+        }
+        scaling(self, runs, fixed, dir)
     }
 }
 
@@ -979,7 +1027,12 @@ impl crate::Sweep for ScalingParams {
 /// with uncorrelated input and stay O(1) with correlated input (§3.2), and
 /// rates approach the leading-order theory as N grows (§3.1). `runs` are
 /// the tasks' outputs in order (c-major, then N).
-pub fn scaling(p: &ScalingParams, runs: Vec<ScalingRun>, dir: &RunDir) -> Result<Outcome> {
+pub fn scaling(
+    p: &ScalingParams,
+    runs: Vec<ScalingRun>,
+    fixed: Vec<crate::akil_fixed_point_networks::FixedPointRun>,
+    dir: &RunDir,
+) -> Result<Outcome> {
     let mut checks = Vec::new();
     let mut cov_panel = LinePanel::new(
         "Mean E–E spike-count covariance (250 ms) against N: simulation (points), §3.2 (lines)",
@@ -1032,17 +1085,21 @@ pub fn scaling(p: &ScalingParams, runs: Vec<ScalingRun>, dir: &RunDir) -> Result
             ));
         }
     }
-    let figures = vec![crate::save_lines(
+    let mut figures = vec![crate::save_lines(
         dir,
         "Balanced network as N grows (experiment B, static)".into(),
         vec![cov_panel, rate_panel],
         "scaling",
         "Covariances fall like 1/N with uncorrelated input and stay flat with correlated input; rates approach the leading-order theory as N grows.",
     )?];
+    if !fixed.is_empty() {
+        checks.extend(crate::akil_fixed_point_networks::fixed_point_checks(&fixed));
+        figures.push(crate::akil_fixed_point_networks::fixed_point_figure(dir, &fixed)?);
+    }
     Ok(Outcome {
         title: "B (static): covariances and rates as N grows".into(),
         checks,
         figures,
-        results: serde_json::json!(runs.iter().map(|r| &r.record).collect::<Vec<_>>()),
+        results: serde_json::json!({ "static": runs.iter().map(|r| &r.record).collect::<Vec<_>>(), "fixed_points": fixed }),
     })
 }

@@ -15,6 +15,7 @@ pub mod akil;
 pub mod akil_b_plastic;
 pub mod akil_correlations;
 pub mod akil_distributions;
+pub mod akil_fixed_point_networks;
 pub mod akil_hebbian;
 pub mod akil_initial;
 pub mod akil_optogenetic;
