@@ -274,7 +274,23 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
 
 #[cfg(test)]
 mod tests {
-    use super::ks_statistic;
+    use super::{ks_statistic, linear_fit};
+
+    /// Exact points give the line with zero standard error; symmetric noise
+    /// about it leaves slope and intercept and gives the textbook error
+    /// √(RSS/(n − 2)/Sxx).
+    #[test]
+    fn linear_fit_recovers_a_line() {
+        let exact: Vec<(f64, f64)> = (0..5).map(|i| (i as f64, 2.0 + 3.0 * i as f64)).collect();
+        let (slope, se, intercept) = linear_fit(&exact);
+        assert!((slope - 3.0).abs() < 1e-12 && se.abs() < 1e-12 && (intercept - 2.0).abs() < 1e-12);
+        // x = −1, 0, 1 with residuals +1, −2, +1 (orthogonal to 1 and x):
+        // RSS = 6, Sxx = 2, se = √(6/1/2).
+        let noisy = [(-1.0, -1.0 + 1.0), (0.0, -2.0), (1.0, 1.0 + 1.0)];
+        let (slope, se, intercept) = linear_fit(&noisy);
+        assert!((slope - 1.0).abs() < 1e-12 && (intercept - 0.0).abs() < 1e-12, "{slope} {intercept}");
+        assert!((se - 3f64.sqrt()).abs() < 1e-12, "{se}");
+    }
 
     #[test]
     fn ks_statistic_on_known_samples() {
