@@ -74,6 +74,29 @@ pub(crate) fn corrected_theory(cfg: &SimConfig, sim: &Simulation, j_end: &[f64])
     Ok(weight_theory(cfg, Some(&rx), correction))
 }
 
+/// The finite-N balance r_e = A′/(B′ − j) (A′ in kHz) of a finished run at
+/// uniform E←E weight `j`: the §3.1 semi-empirical correction keeps the
+/// measured net input; the 2×2 balance with j in one entry has exactly
+/// this form (Cramer's rule), so two evaluations fix A′ and B′.
+pub(crate) fn finite_n_balance(cfg: &SimConfig, sim: &Simulation, j: f64) -> Result<(f64, f64)> {
+    // The corrected theory needs a plastic E←E type to vary j along (any
+    // rule: only the rates are used).
+    let mut with_rule = cfg.clone();
+    if with_rule.plasticity.is_empty() {
+        with_rule.plasticity = vec![hebb::sim::RuleConfig::Kohonen {
+            synapse: "E<-E".parse().expect("a valid synapse type"),
+            eta: 1e-3,
+            beta: 2.0,
+            tau_stdp_ms: 200.0,
+        }];
+    }
+    let theory = corrected_theory(&with_rule, sim, &[j])?;
+    let inv_rate = |j: f64| -> Result<f64> { Ok(1e3 / theory.at(&[j])?.rates_hz[0]) };
+    let (inv0, inv1) = (inv_rate(j)?, inv_rate(j + 1.0)?);
+    let a_khz = 1.0 / (inv0 - inv1);
+    Ok((a_khz, j + inv0 * a_khz))
+}
+
 /// How a Hebbian-type synapse type relaxes per synapse (§3.3 applied to one
 /// synapse with its own pre- and postsynaptic rates): the linear rate
 /// λ = η·(a·r_post + b·τ·r_pre·r_post) per ms (rates in kHz).
@@ -439,13 +462,7 @@ fn spread_kohonen(cfg: &SimConfig, sim: &Simulation, beta: f64, rate_cv2: f64) -
     let zeta = input_factor(&sampled_synapses(sim), &sim.results().neuron_rates_hz[..n_e]);
     let (_, j) = weight_series(sim, 0);
     let j_eff = zeta * j.last().expect("weights are recorded");
-    let theory = corrected_theory(cfg, sim, &[j_eff])?;
-    // r_e = A′/(B′ − j) is exact for a 2×2 balance with j in one entry
-    // (Cramer's rule), so two evaluations fix A′ and B′.
-    let inv_rate = |j: f64| -> Result<f64> { Ok(1e3 / theory.at(&[j])?.rates_hz[0]) };
-    let (inv0, inv1) = (inv_rate(j_eff)?, inv_rate(j_eff + 1.0)?);
-    let a_khz = 1.0 / (inv0 - inv1);
-    let b = j_eff + inv0 * a_khz;
+    let (a_khz, b) = finite_n_balance(cfg, sim, j_eff)?;
     let tau_ms = 200.0;
     Ok(SpreadKohonen {
         input_factor: zeta,

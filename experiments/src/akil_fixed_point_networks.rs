@@ -17,7 +17,7 @@
 //! in `kohonen_mean_fixed_points`, which the iterated network then tests.
 
 use crate::Check;
-use crate::akil::{base_config, corrected_theory, cv2};
+use crate::akil::{base_config, cv2, finite_n_balance};
 use anyhow::Result;
 use hebb::sim::{SimConfig, Simulation};
 use hebb_theory::weights::{kohonen_fixed_points, kohonen_mean_fixed_points};
@@ -79,28 +79,6 @@ fn set_ee_weights(sim: &mut Simulation, n_e: usize, n: usize, j_of_pre: impl Fn(
             }
         }
     }
-}
-
-/// The finite-N balance r_e = A′/(B′ − j) (A′ in kHz) of a finished run at
-/// uniform E←E weight `j`: the §3.1 semi-empirical correction keeps the
-/// measured net input; the 2×2 balance with j in one entry has exactly
-/// this form (Cramer's rule), so two evaluations fix A′ and B′.
-pub(crate) fn finite_n_balance(cfg: &SimConfig, sim: &Simulation, j: f64) -> Result<(f64, f64)> {
-    // The corrected theory needs a plastic E←E type to vary j along.
-    let mut with_rule = cfg.clone();
-    if with_rule.plasticity.is_empty() {
-        with_rule.plasticity = vec![hebb::sim::RuleConfig::Kohonen {
-            synapse: "E<-E".parse().expect("a valid synapse type"),
-            eta: 1e-3,
-            beta: KOHONEN_BETA,
-            tau_stdp_ms: TAU_MS,
-        }];
-    }
-    let theory = corrected_theory(&with_rule, sim, &[j])?;
-    let inv_rate = |j: f64| -> Result<f64> { Ok(1e3 / theory.at(&[j])?.rates_hz[0]) };
-    let (inv0, inv1) = (inv_rate(j)?, inv_rate(j + 1.0)?);
-    let a_khz = 1.0 / (inv0 - inv1);
-    Ok((a_khz, j + inv0 * a_khz))
 }
 
 /// The soft rule's fixed point at N: the uniform network at j_max.
@@ -280,6 +258,7 @@ pub fn fixed_point_figure(dir: &hebb::io::RunDir, runs: &[FixedPointRun]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::akil::corrected_theory;
 
     /// A short run of the j_ei = −100 network at N = 400.
     fn small_run(j_ee: f64) -> (SimConfig, Simulation) {
