@@ -265,6 +265,11 @@ fn theory_gap(r: &TimescaleRun) -> f64 {
     }
 }
 
+/// At most ~50 evenly strided points of a curve, so that it reads as dots.
+fn thin(v: &[f64]) -> Vec<f64> {
+    v.iter().step_by(v.len().div_ceil(50).max(1)).copied().collect()
+}
+
 /// Experiment K: trajectories against the ODE per η, and how the gap and
 /// the fluctuations grow with η.
 pub fn timescales(p: &TimescaleParams, runs: Vec<TimescaleRun>, dir: &RunDir) -> Result<Outcome> {
@@ -303,7 +308,7 @@ pub fn timescales(p: &TimescaleParams, runs: Vec<TimescaleRun>, dir: &RunDir) ->
                         .with_color(i),
                 )
                 .with_series(
-                    Series::points(format!("ODE η = {:e}", r.eta), r.ode_t_s.clone(), r.ode_j.clone()).with_color(i),
+                    Series::points(format!("ODE η = {:e}", r.eta), thin(&r.ode_t_s), thin(&r.ode_j)).with_color(i),
                 )
             } else {
                 traj.with_series(
