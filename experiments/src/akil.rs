@@ -554,6 +554,18 @@ pub fn kohonen(p: &KohonenParams, runs: Vec<KohonenRun>, dir: &RunDir) -> Result
             "§3.5: per-synapse fixed points βτ r_pre make the input βτ⟨r²⟩; tolerance: the bracket of the sweep plus 10 % (CV² grows with β, by ~10 % between β = 3 and 3.5 at N = 5000)",
         ));
     }
+    // A run that ran away would take over the time panel's scale: fit it
+    // to the bounded runs and their ODEs (the runaway climbs off the top).
+    if runs.iter().any(|r| r.runaway_at_s.is_some()) {
+        let top = runs
+            .iter()
+            .filter(|r| r.runaway_at_s.is_none())
+            .flat_map(|r| r.j.iter().chain(&r.ode_j))
+            .fold(0.0f64, |m, &x| m.max(x));
+        if top > 0.0 {
+            traj.y_range = Some((0.0, 1.1 * top));
+        }
+    }
     // The closed form of §3.4 for j_ei = −100: r_e = 0.315/(45 − j) kHz.
     let betas: Vec<f64> = (0..=60).map(|i| 0.5 + 0.05 * i as f64).collect();
     let (bb, jj): (Vec<f64>, Vec<f64>) =
