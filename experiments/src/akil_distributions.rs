@@ -11,6 +11,9 @@ use hebb::sim::RuleConfig;
 use hebb_theory::weights::kohonen_mean_fixed_points;
 use serde::{Deserialize, Serialize};
 
+/// Kohonen's trace time constant τ (ms), §2.3.
+const TAU_MS: f64 = 200.0;
+
 /// Parameters of experiment D.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +111,7 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
         synapse: "E<-E".parse().expect("a valid synapse type"),
         eta: p.eta,
         beta: p.beta,
-        tau_stdp_ms: 200.0,
+        tau_stdp_ms: TAU_MS,
     }];
     let n_e = cfg.population_sizes()[0];
     let sim = run(cfg)?;
@@ -147,7 +150,7 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     let r_e_hz = rates_e.iter().sum::<f64>() / n_e as f64;
     let j_star_measured = p.beta * 0.2 * r_e_hz;
     let rates_khz: Vec<f64> = rates_e.iter().map(|r| r * 1e-3).collect();
-    let kohonen = Relaxation { eta: p.eta, a: 1.0, b: 0.0, tau_ms: 200.0 };
+    let kohonen = Relaxation { eta: p.eta, a: 1.0, b: 0.0, tau_ms: TAU_MS };
     let lag = lag_factor(&rates_khz, kohonen, &[p.duration_ms]);
     let j_expected = j_star_measured - (j_star_measured - p.j_ee0) * lag;
     let mean_end = *mean.last().unwrap_or(&f64::NAN);
@@ -156,12 +159,11 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     // final sampled weights against βτ r_pre, for the synapses whose
     // postsynaptic neuron fired enough to relax them (η r_post T ≥ 5, i.e.
     // less than e⁻⁵ of the initial offset left): the slope should be 1.
-    let tau_ms = 200.0;
     let synapses = sampled_synapses(&sim);
     let relaxed: Vec<(f64, f64)> = synapses
         .iter()
         .filter(|&&(_, post, _)| p.eta * rates_khz[post] * p.duration_ms >= 5.0)
-        .map(|&(pre, _, j)| (p.beta * tau_ms * rates_khz[pre], j))
+        .map(|&(pre, _, j)| (p.beta * TAU_MS * rates_khz[pre], j))
         .collect();
     ensure!(relaxed.len() >= 10, "samples: only {} sampled synapses have relaxed; sample more", relaxed.len());
     let (slope, slope_se, intercept) = linear_fit(&relaxed);
@@ -173,7 +175,7 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     // The leading-order fixed point with the measured spread (j_ei = −100:
     // A = 0.315 kHz, B = 45): what a fully relaxed network of this rate
     // spread heads to as N grows, against the §3.4 value 3.0.
-    let j_spread = kohonen_mean_fixed_points(0.315, 45.0, p.beta, tau_ms, rate_cv2).map(|f| f.0);
+    let j_spread = kohonen_mean_fixed_points(0.315, 45.0, p.beta, TAU_MS, rate_cv2).map(|f| f.0);
     let checks = vec![
         Check::rel(
             "final mean j_ee vs β√N·τ·r̄_e approached at each synapse's own rate η r_post (measured rates)",
@@ -232,7 +234,7 @@ pub fn distributions(p: &DistributionParams, dir: &RunDir) -> Result<Outcome> {
     let unrelaxed: Vec<(f64, f64)> = synapses
         .iter()
         .filter(|&&(_, post, _)| p.eta * rates_khz[post] * p.duration_ms < 5.0)
-        .map(|&(pre, _, j)| (p.beta * tau_ms * rates_khz[pre], j))
+        .map(|&(pre, _, j)| (p.beta * TAU_MS * rates_khz[pre], j))
         .collect();
     let x_max = relaxed.iter().chain(&unrelaxed).map(|p| p.0).fold(0.0, f64::max);
     let per_synapse = LinePanel::new(

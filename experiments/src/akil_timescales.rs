@@ -145,7 +145,7 @@ impl crate::Sweep for TimescaleParams {
         cfg.record.weight_interval_ms = (self.duration_ms / 100.0).round();
         cfg.record.rate_bin_ms = (self.duration_ms / 100.0).round();
         let tau_stdp_ms = 200.0;
-        let (synapse, j0) = match rule {
+        let j0 = match rule {
             "soft" => {
                 cfg.plasticity = vec![RuleConfig::SoftHebbian {
                     synapse: "E<-E".parse().expect("a valid synapse type"),
@@ -154,7 +154,7 @@ impl crate::Sweep for TimescaleParams {
                     depression: Default::default(),
                     tau_stdp_ms,
                 }];
-                (0, cfg.network.connections[0].j)
+                cfg.network.connections[0].j
             }
             "kohonen" => {
                 cfg.network.connections[0].j = 1.0;
@@ -165,7 +165,7 @@ impl crate::Sweep for TimescaleParams {
                     beta: 2.0,
                     tau_stdp_ms,
                 }];
-                (0, 1.0)
+                1.0
             }
             _ => {
                 cfg.plasticity = vec![RuleConfig::Homeostatic {
@@ -175,10 +175,9 @@ impl crate::Sweep for TimescaleParams {
                     rho_hz: 10.0,
                     tau_stdp_ms,
                 }];
-                (1, cfg.network.connections[1].j)
+                cfg.network.connections[1].j
             }
         };
-        let _ = synapse;
         let n_e = cfg.population_sizes()[0];
         let relaxation = match rule {
             "soft" => Some(Relaxation { eta, a: 0.0, b: 1.0, tau_ms: tau_stdp_ms }),
